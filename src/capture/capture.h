@@ -1,0 +1,104 @@
+/*
+ * capture: packets from capture files, in time order.
+ *
+ * sipwhy reads pcap and pcapng itself rather than through libpcap's
+ * pcap_next_ex(), for two reasons:
+ *   1. Zero-copy. A regular file is memory-mapped and every packet's bytes
+ *      are a pointer into the mapping, valid until the capture is closed, so
+ *      the message index keeps 8-byte pointers instead of copies
+ *      (pcap_next_ex() reuses one buffer per packet).
+ *   2. pcapng with several interfaces of different link types, which
+ *      libpcap 1.10 refuses, and exact reports of where a damaged file broke.
+ * Compressed files (gzip, detected by magic) and standard input ("-") are
+ * read as a stream through zlib; their packets are not `stable` and a
+ * consumer copies the bytes it keeps into its arena. libpcap remains the
+ * library for live capture and BPF, and is the oracle in the tests.
+ *
+ * Every record length is checked against the bytes present and a hard cap
+ * (SW_CAPTURE_MAX_RECORD) before anything is read: captures are hostile.
+ */
+#ifndef SW_CAPTURE_H
+#define SW_CAPTURE_H
+
+#include "../base/base.h"
+
+#define SW_CAPTURE_MAX_RECORD (16u * 1024u * 1024u)
+
+/* Link types we name (values of the LINKTYPE_ registry). */
+enum {
+    SW_LINK_NULL = 0,
+    SW_LINK_ETHERNET = 1,
+    SW_LINK_PPP = 9,
+    SW_LINK_RAW_OLD = 12, /* DLT_RAW on some BSDs */
+    SW_LINK_RAW_OLD2 = 14,
+    SW_LINK_PPP_HDLC = 50,
+    SW_LINK_PPP_ETHER = 51,
+    SW_LINK_RAW = 101,
+    SW_LINK_C_HDLC = 104,
+    SW_LINK_LOOP = 108,
+    SW_LINK_LINUX_SLL = 113,
+    SW_LINK_IPV4 = 228,
+    SW_LINK_IPV6 = 229,
+    SW_LINK_LINUX_SLL2 = 276,
+};
+
+typedef struct sw_packet {
+    int64_t ts_ns;          /* capture time, ns since the epoch */
+    const uint8_t *data;    /* caplen bytes */
+    uint32_t caplen;        /* bytes captured */
+    uint32_t origlen;       /* bytes on the wire (> caplen when snaplen cut it) */
+    uint32_t linktype;      /* LINKTYPE_ value */
+    uint32_t input;         /* index of the input file (0 for a single capture) */
+    uint64_t frame;         /* 1-based packet number within its input */
+    bool stable;            /* data stays valid until the capture is closed */
+} sw_packet;
+
+typedef struct sw_capture sw_capture;
+
+/*
+ * Opens a capture file ("-" = standard input). Recognises pcap (micro- and
+ * nanosecond, either byte order) and pcapng, plain or gzip-compressed.
+ * Returns 0 and *out, or a negative sw_err with a one-line reason in err
+ * (without the file name).
+ */
+int sw_capture_open(sw_capture **out, const char *path, char *err, size_t errlen);
+
+/*
+ * Reads the next packet. Returns 1 with *p filled, 0 at a clean end of file,
+ * or a negative sw_err when the file is damaged; sw_capture_error() then says
+ * where ("truncated record header at byte 4096 after packet 12"). Packets
+ * before the damage were all returned. p->data of an unstable packet is valid
+ * until the next call.
+ */
+int sw_capture_next(sw_capture *c, sw_packet *p);
+
+const char *sw_capture_error(const sw_capture *c);
+const char *sw_capture_path(const sw_capture *c);
+/* Bytes consumed so far (uncompressed), and bytes memory-mapped (0 for streams). */
+uint64_t sw_capture_offset(const sw_capture *c);
+uint64_t sw_capture_mapped(const sw_capture *c);
+/* "pcap", "pcapng", "pcap.gz", "pcapng.gz" */
+const char *sw_capture_format(const sw_capture *c);
+void sw_capture_close(sw_capture *c);
+
+/* ---- several inputs merged in time order ------------------------------- */
+
+typedef struct sw_capset sw_capset;
+
+/* Opens every path; on failure of one, returns its negative sw_err with
+ * "PATH: reason" in err and opens nothing. */
+int sw_capset_open(sw_capset **out, const char *const *paths, size_t n, char *err, size_t errlen);
+/* Next packet across all inputs by timestamp (ties: lower input first).
+ * Returns 1, or 0 when all inputs are finished. A damaged input ends early;
+ * its error is kept (sw_capset_errors) and the other inputs go on. */
+int sw_capset_next(sw_capset *s, sw_packet *p);
+size_t sw_capset_count(const sw_capset *s);
+sw_capture *sw_capset_get(const sw_capset *s, size_t i);
+/* Number of inputs that ended on an error (their texts via sw_capture_error),
+ * and number of inputs that yielded no packet before failing. */
+size_t sw_capset_failed(const sw_capset *s);
+bool sw_capset_input_failed(const sw_capset *s, size_t i);
+uint64_t sw_capset_packets(const sw_capset *s, size_t i);
+void sw_capset_close(sw_capset *s);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * cli: helpers every command shares (errors, formats, language, colour).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "sipwhy: %s: ", kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void sw_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("error", fmt, ap);
+    va_end(ap);
+}
+
+void sw_cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("warning", fmt, ap);
+    va_end(ap);
+}
+
+int sw_cli_parse_format(const char *cmd, const char *s, unsigned allowed, sw_format *out)
+{
+    static const char *names[] = {"text", "tsv", "json"};
+    for (unsigned i = 0; i < 3; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            if (!(allowed & (1u << i)))
+                break;
+            *out = (sw_format)i;
+            return 0;
+        }
+    }
+    char list[32] = "";
+    for (unsigned i = 0; i < 3; i++) {
+        if (allowed & (1u << i)) {
+            if (list[0])
+                strcat(list, "|");
+            strcat(list, names[i]);
+        }
+    }
+    sw_cli_error("%s: unknown --format '%s' (expected %s)", cmd, s, list);
+    return -1;
+}
+
+int sw_cli_parse_lang(const char *s, sw_lang *out)
+{
+    if (strcmp(s, "en") == 0) {
+        *out = SW_LANG_EN;
+        return 0;
+    }
+    if (strcmp(s, "ru") == 0) {
+        *out = SW_LANG_RU;
+        return 0;
+    }
+    sw_cli_error("unknown --lang '%s' (expected en|ru)", s);
+    return -1;
+}
+
+sw_lang sw_cli_default_lang(void)
+{
+    const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < SW_ARRAY_LEN(vars); i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return (strncmp(v, "ru", 2) == 0) ? SW_LANG_RU : SW_LANG_EN;
+    }
+    return SW_LANG_EN;
+}
+
+bool sw_cli_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return false;
+    return isatty(fileno(f)) == 1;
+}
+
+/* ---- inputs ------------------------------------------------------------ */
+
+#include "../capture/capture.h"
+#include "../trace/trace.h"
+
+#include <errno.h>
+
+int sw_cli_open_inputs(char **paths, size_t n, sw_capset **out)
+{
+    char err[512];
+    int rc = sw_capset_open(out, (const char *const *)paths, n, err, sizeof err);
+    if (rc) {
+        sw_cli_error("%s", err);
+        return SW_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int sw_cli_report_inputs(sw_capset *cs)
+{
+    bool any = false, failed = false;
+    for (size_t i = 0; i < sw_capset_count(cs); i++) {
+        sw_capture *c = sw_capset_get(cs, i);
+        uint64_t np = sw_capset_packets(cs, i);
+        if (np)
+            any = true;
+        if (sw_capset_input_failed(cs, i)) {
+            failed = true;
+            if (np)
+                sw_cli_warn("%s: %s; the %llu packets before it were read", sw_capture_path(c),
+                            sw_capture_error(c), (unsigned long long)np);
+            else
+                sw_cli_error("%s: %s; no packet could be read", sw_capture_path(c),
+                             sw_capture_error(c));
+        }
+    }
+    return (!any && failed) ? SW_EXIT_USAGE : SW_EXIT_OK;
+}
+
+void sw_cli_print_stats(const sw_trace *t)
+{
+    const sw_trace_stats *s = sw_trace_stats_get(t);
+    const sw_decode_stats *d = sw_trace_decode_stats(t);
+    fprintf(stderr,
+            "stats: packets=%llu messages=%llu bytes=%llu index_bytes=%llu arena_bytes=%llu "
+            "mapped_bytes=%llu malformed=%llu truncated=%llu non_sip=%llu ip_reassembled=%llu "
+            "ip_frag_dropped=%llu tcp_gaps=%llu tcp_retransmitted=%llu tcp_out_of_order=%llu "
+            "unsupported_link=%llu\n",
+            (unsigned long long)s->packets, (unsigned long long)s->messages,
+            (unsigned long long)s->bytes, (unsigned long long)s->index_bytes,
+            (unsigned long long)s->arena_bytes, (unsigned long long)s->mapped_bytes,
+            (unsigned long long)s->malformed, (unsigned long long)s->truncated,
+            (unsigned long long)s->non_sip, (unsigned long long)d->ip_reassembled,
+            (unsigned long long)(d->ip_frag_timeouts + d->ip_frag_evicted),
+            (unsigned long long)d->tcp_gaps, (unsigned long long)d->tcp_retransmitted,
+            (unsigned long long)d->tcp_out_of_order, (unsigned long long)d->unsupported_link);
+}
+
+int sw_cli_finish_output(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (errno == EPIPE)
+            return rc;
+        sw_cli_error("writing output: %s", strerror(errno));
+        return SW_EXIT_USAGE;
+    }
+    return rc;
+}

@@ -1,0 +1,62 @@
+/*
+ * cli: the sipwhy command line. One grammar for every command:
+ *   sipwhy [COMMAND] [OPTIONS] INPUT...
+ * with the same --format, --where, --lang and exit codes everywhere.
+ * Each command is a function sw_cmd_<name>(argc, argv) where argv[0] is the
+ * command name; it returns one of the SW_EXIT_* codes.
+ */
+#ifndef SW_CLI_H
+#define SW_CLI_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "../base/base.h"
+#include "../render/render.h"
+
+enum {
+    SW_EXIT_OK = 0,       /* ran; nothing wrong found */
+    SW_EXIT_PROBLEMS = 1, /* ran; problems found (diagnosis) or partial input */
+    SW_EXIT_USAGE = 2,    /* bad usage or unreadable input */
+};
+
+typedef enum { SW_LANG_EN = 0, SW_LANG_RU } sw_lang;
+
+/* "sipwhy: error: ..." on stderr, newline added. */
+void sw_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "sipwhy: warning: ..." on stderr, newline added. */
+void sw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parses "text|tsv|json" (allowed is a mask of 1<<sw_format); prints an error
+ * naming the command and returns -1 when not allowed. */
+int sw_cli_parse_format(const char *cmd, const char *s, unsigned allowed, sw_format *out);
+/* Parses "en|ru"; -1 with an error message when unknown. */
+int sw_cli_parse_lang(const char *s, sw_lang *out);
+/* Language from LC_ALL, LC_MESSAGES, LANG (ru* -> RU), default EN. */
+sw_lang sw_cli_default_lang(void);
+/* True when stdout is a terminal and NO_COLOR is unset. */
+bool sw_cli_color(FILE *f);
+
+/* ---- inputs -------------------------------------------------------- */
+
+struct sw_capset;
+struct sw_trace;
+
+/* Opens the inputs of a command; prints "sipwhy: error: FILE: reason" and
+ * returns SW_EXIT_USAGE on failure, 0 on success. */
+int sw_cli_open_inputs(char **paths, size_t n, struct sw_capset **out);
+/* After reading: warns about every input that ended on damage ("where it
+ * broke; N packets before it were read"). Returns SW_EXIT_USAGE when no input
+ * yielded any packet and one failed, else SW_EXIT_OK. */
+int sw_cli_report_inputs(struct sw_capset *cs);
+/* Prints the --stats line on stderr. */
+void sw_cli_print_stats(const struct sw_trace *t);
+/* Checks stdout for write errors at exit (full disk, closed pipe): returns
+ * rc, or SW_EXIT_USAGE with an error when writing failed. */
+int sw_cli_finish_output(int rc);
+
+/* Commands. */
+int sw_cmd_history(int argc, char **argv);
+int sw_cmd_show(int argc, char **argv);
+int sw_cmd_explain(int argc, char **argv);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * `sipwhy show INPUT... N`: message N in full, as Asterisk's
+ * `pjsip show history entry N`: where it came from, the raw text as
+ * captured, and what the parser made of it.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "../capture/capture.h"
+#include "../trace/trace.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: sipwhy show [OPTIONS] INPUT... N\n"
+    "Show SIP message number N (as numbered by `sipwhy history`) in full.\n"
+    "\n"
+    "  -f, --format FMT   text (default) or json\n"
+    "      --lang LANG    en or ru: language of the response annotation\n"
+    "      --no-explain   do not annotate a response with its meaning\n"
+    "  -h, --help         this help\n";
+
+typedef struct sctx {
+    uint64_t want;
+} sctx;
+
+/* Stops reading once message N has been completed: show needs nothing after it. */
+static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
+{
+    (void)m;
+    (void)sip;
+    return number >= ((sctx *)ud)->want ? 1 : 0;
+}
+
+int sw_cmd_show(int argc, char **argv)
+{
+    static const struct option opts[] = {{"format", required_argument, 0, 'f'},
+                                         {"lang", required_argument, 0, 'L'},
+                                         {"no-explain", no_argument, 0, 'E'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    sw_render_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.explain = true;
+    ro.lang = (sw_kb_lang)sw_cli_default_lang();
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (sw_cli_parse_format("show", optarg, (1u << SW_FMT_TEXT) | (1u << SW_FMT_JSON),
+                                    &ro.format))
+                return SW_EXIT_USAGE;
+            break;
+        case 'L': {
+            sw_lang l;
+            if (sw_cli_parse_lang(optarg, &l))
+                return SW_EXIT_USAGE;
+            ro.lang = (sw_kb_lang)l;
+            break;
+        }
+        case 'E': ro.explain = false; break;
+        case 'h': fputs(usage, stdout); return SW_EXIT_OK;
+        case ':':
+            sw_cli_error("show: option '%s' needs a value", argv[optind - 1]);
+            return SW_EXIT_USAGE;
+        default:
+            sw_cli_error("show: unknown option '%s' (see sipwhy show --help)", argv[optind - 1]);
+            return SW_EXIT_USAGE;
+        }
+    }
+    if (argc - optind < 2) {
+        sw_cli_error("show: expected INPUT... N (see sipwhy show --help)");
+        return SW_EXIT_USAGE;
+    }
+    uint64_t n;
+    const char *ns = argv[argc - 1];
+    if (!sw_str_to_u64(sw_str_cstr(ns), UINT32_MAX, &n) || n == 0) {
+        sw_cli_error("show: message number must be a positive integer, not '%s'", ns);
+        return SW_EXIT_USAGE;
+    }
+    size_t ninputs = (size_t)(argc - optind - 1);
+    sw_capset *cs;
+    int rc = sw_cli_open_inputs(argv + optind, ninputs, &cs);
+    if (rc)
+        return rc;
+    sw_trace *t = sw_trace_new(NULL);
+    if (!t) {
+        sw_capset_close(cs);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    sctx sc = {n};
+    int trc = sw_trace_read(t, cs, sink, &sc);
+    rc = sw_cli_report_inputs(cs);
+    const sw_msg *m = sw_trace_get(t, n);
+    if (trc == SW_ENOMEM) {
+        sw_cli_error("out of memory");
+        rc = SW_EXIT_USAGE;
+    } else if (!m) {
+        sw_cli_error("show: no message %s: the input has %zu SIP message%s", ns,
+                     sw_trace_count(t), sw_trace_count(t) == 1 ? "" : "s");
+        rc = SW_EXIT_USAGE;
+    } else {
+        sw_render_show(stdout, &ro, t, ninputs, (const char *const *)(argv + optind), n, m);
+    }
+    rc = sw_cli_finish_output(rc);
+    sw_trace_free(t);
+    sw_capset_close(cs);
+    return rc;
+}

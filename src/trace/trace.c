@@ -1,0 +1,288 @@
+/*
+ * trace: the message index and the loop that fills it.
+ *
+ * Records live in fixed-size blocks (never moved, so pointers handed out stay
+ * valid and there is no 1.5x peak of a doubling realloc). Endpoints are
+ * interned in an open-addressing table keyed by SipHash of (address, port):
+ * a capture from a busy SBC has few endpoints and millions of messages, so
+ * storing 4-byte ids instead of 18-byte addresses twice is most of the
+ * index's saving, and the text form is made once per endpoint instead of
+ * once per printed line.
+ */
+#include "trace.h"
+
+#include <stdlib.h>
+
+#define BLOCK_SHIFT 14
+#define BLOCK_RECS (1u << BLOCK_SHIFT)
+
+struct sw_trace {
+    sw_trace_opts o;
+    sw_arena arena;     /* copies of unstable message bytes */
+    sw_msg **blocks;
+    size_t nblocks, blocks_cap;
+    size_t count;       /* messages numbered so far */
+    sw_endpoint *eps;
+    size_t neps, eps_cap;
+    uint32_t *ep_slots; /* open addressing: ep id + 1, 0 = empty */
+    size_t ep_nslots;
+    sw_sip_header *hdrs;
+    sw_decoder *dec;
+    sw_msg_sink sink;
+    void *ud;
+    int stop;
+    int oom;
+    sw_trace_stats st;
+};
+
+sw_trace *sw_trace_new(const sw_trace_opts *opts)
+{
+    sw_trace *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    if (opts) {
+        t->o = *opts;
+    } else {
+        t->o.keep = true;
+    }
+    if (!t->o.max_headers)
+        t->o.max_headers = 256;
+    sw_decode_opts_default(&t->o.decode);
+    t->o.decode.framer = sw_sip_frame;
+    sw_arena_init(&t->arena, 1u << 20);
+    t->hdrs = malloc(t->o.max_headers * sizeof *t->hdrs);
+    t->ep_nslots = 256;
+    t->ep_slots = calloc(t->ep_nslots, sizeof *t->ep_slots);
+    if (!t->hdrs || !t->ep_slots) {
+        sw_trace_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void sw_trace_free(sw_trace *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nblocks; i++)
+        free(t->blocks[i]);
+    free(t->blocks);
+    free(t->eps);
+    free(t->ep_slots);
+    free(t->hdrs);
+    sw_decoder_free(t->dec);
+    sw_arena_fini(&t->arena);
+    free(t);
+}
+
+/* ---- endpoints --------------------------------------------------------- */
+
+static uint64_t ep_hash(const sw_addr *a, uint16_t port)
+{
+    uint8_t k[19];
+    k[0] = a->family;
+    memcpy(k + 1, a->a, 16);
+    k[17] = (uint8_t)(port >> 8);
+    k[18] = (uint8_t)port;
+    return sw_hash(k, sizeof k);
+}
+
+static int ep_grow(sw_trace *t)
+{
+    size_t nn = t->ep_nslots * 2;
+    uint32_t *ns = calloc(nn, sizeof *ns);
+    if (!ns)
+        return SW_ENOMEM;
+    for (size_t i = 0; i < t->neps; i++) {
+        size_t s = ep_hash(&t->eps[i].addr, t->eps[i].port) & (nn - 1);
+        while (ns[s])
+            s = (s + 1) & (nn - 1);
+        ns[s] = (uint32_t)i + 1;
+    }
+    free(t->ep_slots);
+    t->ep_slots = ns;
+    t->ep_nslots = nn;
+    return 0;
+}
+
+/* Returns the id of (addr, port), adding it; UINT32_MAX when out of memory. */
+static uint32_t ep_intern(sw_trace *t, const sw_addr *a, uint16_t port)
+{
+    size_t mask = t->ep_nslots - 1;
+    size_t s = ep_hash(a, port) & mask;
+    while (t->ep_slots[s]) {
+        sw_endpoint *e = &t->eps[t->ep_slots[s] - 1];
+        if (e->port == port && sw_addr_eq(&e->addr, a))
+            return t->ep_slots[s] - 1;
+        s = (s + 1) & mask;
+    }
+    if (t->neps == t->eps_cap) {
+        size_t nc = t->eps_cap ? t->eps_cap * 2 : 64;
+        sw_endpoint *ne = realloc(t->eps, nc * sizeof *ne);
+        if (!ne)
+            return UINT32_MAX;
+        t->eps = ne;
+        t->eps_cap = nc;
+    }
+    sw_endpoint *e = &t->eps[t->neps];
+    memset(e, 0, sizeof *e);
+    e->addr = *a;
+    e->port = port;
+    sw_addr_str(a, e->text, sizeof e->text);
+    uint32_t id = (uint32_t)t->neps++;
+    t->ep_slots[s] = id + 1;
+    if (t->neps * 2 > t->ep_nslots && ep_grow(t))
+        return UINT32_MAX;
+    return id;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+static sw_msg *rec_alloc(sw_trace *t)
+{
+    size_t i = t->count; /* 0-based index of the new record */
+    size_t b = i >> BLOCK_SHIFT;
+    if (b == t->nblocks) {
+        if (t->nblocks == t->blocks_cap) {
+            size_t nc = t->blocks_cap ? t->blocks_cap * 2 : 16;
+            sw_msg **nb = realloc(t->blocks, nc * sizeof *nb);
+            if (!nb)
+                return NULL;
+            t->blocks = nb;
+            t->blocks_cap = nc;
+        }
+        t->blocks[b] = malloc(BLOCK_RECS * sizeof(sw_msg));
+        if (!t->blocks[b])
+            return NULL;
+        t->nblocks++;
+    }
+    return &t->blocks[b][i & (BLOCK_RECS - 1)];
+}
+
+static int on_payload(void *ud, const sw_payload *pl)
+{
+    sw_trace *t = ud;
+    const char *data = (const char *)pl->data;
+    if (!sw_sip_looks_like(data, pl->len)) {
+        t->st.non_sip++;
+        return 0;
+    }
+    sw_sip_msg sip;
+    int64_t n = sw_sip_parse(&sip, data, pl->len, t->hdrs, t->o.max_headers);
+    if (n < 0) {
+        t->st.non_sip++;
+        return 0;
+    }
+    sw_msg tmp, *m = &tmp;
+    if (t->o.keep) {
+        m = rec_alloc(t);
+        if (!m) {
+            t->oom = 1;
+            return 1;
+        }
+    }
+    uint32_t len = (uint32_t)n;
+    if (!pl->stable && t->o.keep) {
+        /* The decoder's buffer goes away after this call: keep a copy. */
+        char *copy = sw_arena_dup(&t->arena, data, len);
+        if (!copy) {
+            t->oom = 1;
+            return 1;
+        }
+        /* Re-point the parse at the copy so the sink sees stable slices. */
+        n = sw_sip_parse(&sip, copy, len, t->hdrs, t->o.max_headers);
+        data = copy;
+    }
+    m->data = data;
+    m->len = len;
+    m->ts_ns = pl->ts_ns;
+    m->frame = pl->frame;
+    m->first_frame = pl->first_frame;
+    m->input = (uint16_t)pl->input;
+    m->nframes = (uint16_t)SW_MIN(pl->nframes, 65535u);
+    m->transport = pl->transport;
+    m->pflags = pl->flags;
+    m->sflags = (uint16_t)sip.flags;
+    m->src = ep_intern(t, &pl->src, pl->sport);
+    m->dst = ep_intern(t, &pl->dst, pl->dport);
+    if (m->src == UINT32_MAX || m->dst == UINT32_MAX) {
+        t->oom = 1;
+        return 1;
+    }
+    t->count++;
+    t->st.messages++;
+    if (sip.flags & SW_SIPF_MALFORMED)
+        t->st.malformed++;
+    if ((sip.flags & SW_SIPF_TRUNCATED) || (pl->flags & SW_PAYF_TRUNC))
+        t->st.truncated++;
+    if (t->sink) {
+        int rc = t->sink(t->ud, t->count, m, &sip);
+        if (rc)
+            t->stop = rc;
+        return rc;
+    }
+    return 0;
+}
+
+int sw_trace_read(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud)
+{
+    t->sink = sink;
+    t->ud = ud;
+    if (!t->dec) {
+        t->dec = sw_decoder_new(&t->o.decode, on_payload, t);
+        if (!t->dec)
+            return SW_ENOMEM;
+    }
+    sw_packet p;
+    while (!t->stop && !t->oom && sw_capset_next(cs, &p) == 1) {
+        t->st.packets++;
+        t->st.bytes += p.caplen;
+        sw_decoder_packet(t->dec, &p);
+    }
+    if (!t->stop && !t->oom)
+        sw_decoder_flush(t->dec);
+    t->st.mapped_bytes = 0;
+    for (size_t i = 0; i < sw_capset_count(cs); i++)
+        t->st.mapped_bytes += sw_capture_mapped(sw_capset_get(cs, i));
+    if (t->oom)
+        return SW_ENOMEM;
+    return t->stop;
+}
+
+size_t sw_trace_count(const sw_trace *t) { return t->count; }
+
+const sw_msg *sw_trace_get(const sw_trace *t, uint64_t number)
+{
+    if (!t->o.keep || number == 0 || number > t->count)
+        return NULL;
+    size_t i = (size_t)number - 1;
+    return &t->blocks[i >> BLOCK_SHIFT][i & (BLOCK_RECS - 1)];
+}
+
+const sw_endpoint *sw_trace_endpoint(const sw_trace *t, uint32_t id)
+{
+    return id < t->neps ? &t->eps[id] : NULL;
+}
+
+int64_t sw_trace_parse(const sw_trace *t, const sw_msg *m, sw_sip_msg *out, sw_sip_header *hdrs,
+                       size_t cap)
+{
+    (void)t;
+    return sw_sip_parse(out, m->data, m->len, hdrs, cap);
+}
+
+const sw_trace_stats *sw_trace_stats_get(const sw_trace *t)
+{
+    sw_trace *w = (sw_trace *)t;
+    w->st.index_bytes = t->nblocks * BLOCK_RECS * sizeof(sw_msg) +
+                        t->blocks_cap * sizeof(sw_msg *) + t->eps_cap * sizeof(sw_endpoint) +
+                        t->ep_nslots * sizeof(uint32_t);
+    w->st.arena_bytes = t->arena.reserved;
+    return &t->st;
+}
+
+const sw_decode_stats *sw_trace_decode_stats(const sw_trace *t)
+{
+    static const sw_decode_stats none;
+    return t->dec ? sw_decoder_stats(t->dec) : &none;
+}

@@ -1,0 +1,92 @@
+/*
+ * trace: every SIP message of a run, in capture order.
+ *
+ * The trace drives the stages before it (capture -> decode -> sip) and keeps
+ * one compact record per SIP message: where its bytes are, when, between
+ * which endpoints, which frames carried it. Records hold no parsed fields:
+ * a message is re-parsed on demand (sw_trace_parse), which costs well under a
+ * microsecond and keeps the index small (sizeof(sw_msg) bytes per message,
+ * plus endpoints). Message bytes are slices of the memory-mapped capture;
+ * bytes that were reassembled or streamed are copied once into the trace's
+ * arena. Numbers are 1-based, in the order messages were completed, which
+ * is the order history, show and every later command use.
+ *
+ * Streaming consumers (history, live capture) pass a sink that sees each
+ * message with its parse as it is completed.
+ */
+#ifndef SW_TRACE_H
+#define SW_TRACE_H
+
+#include "../base/base.h"
+#include "../capture/capture.h"
+#include "../decode/decode.h"
+#include "../sip/sip.h"
+
+typedef struct sw_endpoint {
+    sw_addr addr;
+    uint16_t port;
+    char text[48]; /* "10.0.0.1" or "2001:db8::1", for printing */
+} sw_endpoint;
+
+typedef struct sw_msg {
+    const char *data;     /* message bytes (head + body as framed) */
+    int64_t ts_ns;
+    uint64_t frame;       /* frame that completed the message (per input) */
+    uint64_t first_frame; /* first frame that carried a byte of it */
+    uint32_t len;
+    uint32_t src, dst;    /* endpoint ids, see sw_trace_endpoint() */
+    uint16_t input;       /* input file index */
+    uint16_t nframes;     /* frames that carried it (saturates at 65535) */
+    uint8_t transport;    /* SW_TP_* */
+    uint8_t pflags;       /* SW_PAYF_* */
+    uint16_t sflags;      /* SW_SIPF_* from the first parse */
+} sw_msg;
+
+typedef struct sw_trace_opts {
+    sw_decode_opts decode;
+    size_t max_headers; /* headers indexed per message (256) */
+    bool keep;          /* keep records (index); false for pure streaming */
+} sw_trace_opts;
+
+typedef struct sw_trace_stats {
+    uint64_t packets;
+    uint64_t bytes;        /* captured bytes read */
+    uint64_t messages;     /* SIP messages */
+    uint64_t malformed;    /* messages flagged malformed */
+    uint64_t truncated;    /* messages with missing bytes */
+    uint64_t non_sip;      /* payloads that were not SIP */
+    uint64_t index_bytes;  /* memory of the records and endpoint table */
+    uint64_t arena_bytes;  /* copies of reassembled/streamed messages */
+    uint64_t mapped_bytes; /* capture bytes memory-mapped */
+} sw_trace_stats;
+
+typedef struct sw_trace sw_trace;
+
+/* Sink: called for each SIP message as it completes; number is 1-based.
+ * `sip` is the message parsed with the trace's header array (valid during the
+ * call only). Return non-zero to stop reading. */
+typedef int (*sw_msg_sink)(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip);
+
+/* opts may be NULL (defaults, keep = true). NULL when out of memory. */
+sw_trace *sw_trace_new(const sw_trace_opts *opts);
+void sw_trace_free(sw_trace *t);
+
+/*
+ * Reads every packet of the capture set. Returns 0 when all was read (inputs
+ * that ended on damage are reported by the capset), the sink's non-zero value
+ * when it stopped early, or SW_ENOMEM. The capset must outlive the trace (the
+ * records point into its memory).
+ */
+int sw_trace_read(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud);
+
+size_t sw_trace_count(const sw_trace *t);
+/* Message by 1-based number; NULL when out of range or not kept. */
+const sw_msg *sw_trace_get(const sw_trace *t, uint64_t number);
+const sw_endpoint *sw_trace_endpoint(const sw_trace *t, uint32_t id);
+/* Parses a kept message into caller storage; returns sw_sip_parse()'s result. */
+int64_t sw_trace_parse(const sw_trace *t, const sw_msg *m, sw_sip_msg *out, sw_sip_header *hdrs,
+                       size_t cap);
+const sw_trace_stats *sw_trace_stats_get(const sw_trace *t);
+const sw_decode_stats *sw_trace_decode_stats(const sw_trace *t);
+
+#endif
