@@ -126,6 +126,25 @@ int sw_cli_report_inputs(sw_capset *cs)
     return (!any && failed) ? SW_EXIT_USAGE : SW_EXIT_OK;
 }
 
+void sw_cli_report_limits(const sw_trace *t)
+{
+    const sw_decode_stats *d = sw_trace_decode_stats(t);
+    const struct {
+        uint64_t n;
+        const char *what;
+    } hits[] = {
+        {d->tcp_too_big, "SIP messages on TCP larger than the 1 MiB bound were skipped"},
+        {d->tcp_evicted, "TCP streams or bytes were dropped at the stream memory bounds"},
+        {d->ip_frag_evicted, "IP datagrams were dropped at the reassembly memory bounds"},
+        {d->ip_frag_timeouts, "IP datagrams never completed (missing fragments)"},
+        {d->tcp_gaps, "TCP streams had lost segments (messages around the gap may be cut)"},
+        {d->unsupported_link, "packets had a link type sipwhy does not decode"},
+    };
+    for (size_t i = 0; i < SW_ARRAY_LEN(hits); i++)
+        if (hits[i].n)
+            sw_cli_warn("%llu %s", (unsigned long long)hits[i].n, hits[i].what);
+}
+
 void sw_cli_print_stats(const sw_trace *t)
 {
     const sw_trace_stats *s = sw_trace_stats_get(t);
@@ -134,7 +153,7 @@ void sw_cli_print_stats(const sw_trace *t)
             "stats: packets=%llu messages=%llu bytes=%llu index_bytes=%llu arena_bytes=%llu "
             "mapped_bytes=%llu malformed=%llu truncated=%llu non_sip=%llu ip_reassembled=%llu "
             "ip_frag_dropped=%llu tcp_gaps=%llu tcp_retransmitted=%llu tcp_out_of_order=%llu "
-            "unsupported_link=%llu\n",
+            "unsupported_link=%llu tcp_too_big=%llu tcp_evicted=%llu\n",
             (unsigned long long)s->packets, (unsigned long long)s->messages,
             (unsigned long long)s->bytes, (unsigned long long)s->index_bytes,
             (unsigned long long)s->arena_bytes, (unsigned long long)s->mapped_bytes,
@@ -142,7 +161,8 @@ void sw_cli_print_stats(const sw_trace *t)
             (unsigned long long)s->non_sip, (unsigned long long)d->ip_reassembled,
             (unsigned long long)(d->ip_frag_timeouts + d->ip_frag_evicted),
             (unsigned long long)d->tcp_gaps, (unsigned long long)d->tcp_retransmitted,
-            (unsigned long long)d->tcp_out_of_order, (unsigned long long)d->unsupported_link);
+            (unsigned long long)d->tcp_out_of_order, (unsigned long long)d->unsupported_link,
+            (unsigned long long)d->tcp_too_big, (unsigned long long)d->tcp_evicted);
 }
 
 int sw_cli_finish_output(int rc)

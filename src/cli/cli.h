@@ -48,6 +48,9 @@ int sw_cli_open_inputs(char **paths, size_t n, struct sw_capset **out);
  * broke; N packets before it were read"). Returns SW_EXIT_USAGE when no input
  * yielded any packet and one failed, else SW_EXIT_OK. */
 int sw_cli_report_inputs(struct sw_capset *cs);
+/* Warns on stderr about every bound that was hit while reading (nothing is
+ * dropped silently). */
+void sw_cli_report_limits(const struct sw_trace *t);
 /* Prints the --stats line on stderr. */
 void sw_cli_print_stats(const struct sw_trace *t);
 /* Checks stdout for write errors at exit (full disk, closed pipe): returns

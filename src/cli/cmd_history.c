@@ -112,6 +112,7 @@ int sw_cmd_history(int argc, char **argv)
     sw_render_history_begin(stdout, &h.ro);
     int trc = sw_trace_read(t, cs, sink, &h);
     rc = sw_cli_report_inputs(cs);
+    sw_cli_report_limits(t);
     if (trc == SW_ENOMEM) {
         sw_cli_error("out of memory after %zu messages", sw_trace_count(t));
         rc = SW_EXIT_USAGE;

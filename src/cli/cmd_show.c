@@ -94,6 +94,7 @@ int sw_cmd_show(int argc, char **argv)
     sctx sc = {n};
     int trc = sw_trace_read(t, cs, sink, &sc);
     rc = sw_cli_report_inputs(cs);
+    sw_cli_report_limits(t);
     const sw_msg *m = sw_trace_get(t, n);
     if (trc == SW_ENOMEM) {
         sw_cli_error("out of memory");

@@ -50,7 +50,7 @@ const char *sw_transport_name(unsigned tp)
 void sw_decode_opts_default(sw_decode_opts *o)
 {
     if (!o->max_msg)
-        o->max_msg = 65536;
+        o->max_msg = 1u << 20;
     if (!o->frag_max_bytes)
         o->frag_max_bytes = 64u << 20;
     if (!o->frag_max_datagrams)

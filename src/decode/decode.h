@@ -73,7 +73,7 @@ typedef int (*sw_framer)(const char *buf, size_t len, size_t max_msg, size_t *ms
 
 typedef struct sw_decode_opts {
     sw_framer framer;            /* required for TCP; NULL = ignore TCP */
-    size_t max_msg;              /* largest message a stream may carry (65536) */
+    size_t max_msg;              /* largest message a stream may carry (1 MiB) */
     size_t frag_max_bytes;       /* bytes held for IP reassembly (64 MiB) */
     size_t frag_max_datagrams;   /* datagrams in reassembly at once (16384) */
     int64_t frag_timeout_ns;     /* capture time before a datagram is dropped (30 s) */
