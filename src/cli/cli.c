@@ -90,6 +90,7 @@ bool sw_cli_color(FILE *f)
 /* ---- inputs ------------------------------------------------------------ */
 
 #include "../capture/capture.h"
+#include "../correlate/correlate.h"
 #include "../trace/trace.h"
 
 #include <errno.h>
@@ -174,4 +175,53 @@ int sw_cli_finish_output(int rc)
         return SW_EXIT_USAGE;
     }
     return rc;
+}
+
+/* ---- the model ---------------------------------------------------------- */
+
+static int model_sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
+{
+    return sw_corr_add(ud, number, m, sip) ? 1 : 0;
+}
+
+int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
+                      size_t nlink, bool stats)
+{
+    memset(mdl, 0, sizeof *mdl);
+    mdl->inputs = paths;
+    mdl->ninputs = n;
+    int rc = sw_cli_open_inputs(paths, n, &mdl->cs);
+    if (rc)
+        return rc;
+    sw_corr_opts co = {link_headers, nlink};
+    mdl->trace = sw_trace_new(NULL);
+    mdl->corr = mdl->trace ? sw_corr_new(mdl->trace, &co) : NULL;
+    if (!mdl->corr) {
+        sw_cli_model_free(mdl);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    int trc = sw_trace_read(mdl->trace, mdl->cs, model_sink, mdl->corr);
+    rc = sw_cli_report_inputs(mdl->cs);
+    sw_cli_report_limits(mdl->trace);
+    if (stats)
+        sw_cli_print_stats(mdl->trace);
+    if (trc) {
+        sw_cli_error("out of memory after %zu messages", sw_trace_count(mdl->trace));
+        rc = SW_EXIT_USAGE;
+    }
+    if (rc) {
+        sw_cli_model_free(mdl);
+        return rc;
+    }
+    sw_corr_finish(mdl->corr, 0);
+    return 0;
+}
+
+void sw_cli_model_free(sw_cli_model *mdl)
+{
+    sw_corr_free(mdl->corr);
+    sw_trace_free(mdl->trace);
+    sw_capset_close(mdl->cs);
+    memset(mdl, 0, sizeof *mdl);
 }

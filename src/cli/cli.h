@@ -48,6 +48,24 @@ int sw_cli_open_inputs(char **paths, size_t n, struct sw_capset **out);
  * broke; N packets before it were read"). Returns SW_EXIT_USAGE when no input
  * yielded any packet and one failed, else SW_EXIT_OK. */
 int sw_cli_report_inputs(struct sw_capset *cs);
+struct sw_corr;
+
+/* A capture read into the message index and the call model. */
+typedef struct sw_cli_model {
+    struct sw_capset *cs;
+    struct sw_trace *trace;
+    struct sw_corr *corr;
+    char **inputs;
+    size_t ninputs;
+} sw_cli_model;
+
+/* Opens the inputs, reads them through trace and correlate, reports damaged
+ * inputs and bounds hit. Returns 0 or an SW_EXIT_* code after printing the
+ * error. link_headers: extra correlation header names (--link-header). */
+int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
+                      size_t nlink, bool stats);
+void sw_cli_model_free(sw_cli_model *mdl);
+
 /* Warns on stderr about every bound that was hit while reading (nothing is
  * dropped silently). */
 void sw_cli_report_limits(const struct sw_trace *t);
@@ -61,5 +79,6 @@ int sw_cli_finish_output(int rc);
 int sw_cmd_history(int argc, char **argv);
 int sw_cmd_show(int argc, char **argv);
 int sw_cmd_explain(int argc, char **argv);
+int sw_cmd_calls(int argc, char **argv);
 
 #endif

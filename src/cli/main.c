@@ -15,6 +15,7 @@ static const char usage[] =
     "commands:\n"
     "  history INPUT...     one line per SIP message (default when no command is given)\n"
     "  show INPUT... N      message N in full: origin, raw text, decoded view\n"
+    "  calls INPUT...       one line per call: state, timings, linked legs\n"
     "  explain CODE|LINE    what a SIP response code or reason phrase means\n"
     "\n"
     "  -h, --help           this help (COMMAND --help for a command's options)\n"
@@ -33,6 +34,7 @@ static const cmd cmds[] = {
     {"history", sw_cmd_history},
     {"show", sw_cmd_show},
     {"explain", sw_cmd_explain},
+    {"calls", sw_cmd_calls},
 };
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 
 #include "../base/base.h"
 #include "../kb/kb.h"
+#include "../correlate/correlate.h"
 #include "../trace/trace.h"
 
 typedef enum { SW_FMT_TEXT = 0, SW_FMT_TSV, SW_FMT_JSON } sw_format;
@@ -48,6 +49,14 @@ void sw_render_history_line(FILE *f, const sw_render_opts *o, const sw_trace *t,
  * decoded view (text), or one JSON object (json). */
 void sw_render_show(FILE *f, const sw_render_opts *o, const sw_trace *t, size_t ninputs,
                     const char *const *input_names, uint64_t number, const sw_msg *m);
+
+/* ---- calls ------------------------------------------------------------- */
+
+/* calls: the header line (text and tsv). */
+void sw_render_calls_begin(FILE *f, const sw_render_opts *o);
+/* calls: one line for call index i (0-based; printed 1-based). */
+void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
+                         uint32_t i);
 
 /* Formats ts_ns as "HH:MM:SS.uuuuuu" (UTC) or full "YYYY-MM-DD HH:MM:SS.uuuuuu"
  * into buf (>= 32 bytes). */

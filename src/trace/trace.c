@@ -27,6 +27,7 @@ struct sw_trace {
     uint32_t *ep_slots; /* open addressing: ep id + 1, 0 = empty */
     size_t ep_nslots;
     sw_sip_header *hdrs;
+    uint32_t ep_last[2]; /* the last two endpoints interned: most messages repeat them */
     sw_decoder *dec;
     sw_msg_sink sink;
     void *ud;
@@ -52,6 +53,7 @@ sw_trace *sw_trace_new(const sw_trace_opts *opts)
     sw_arena_init(&t->arena, 1u << 20);
     t->hdrs = malloc(t->o.max_headers * sizeof *t->hdrs);
     t->ep_nslots = 256;
+    t->ep_last[0] = t->ep_last[1] = UINT32_MAX;
     t->ep_slots = calloc(t->ep_nslots, sizeof *t->ep_slots);
     if (!t->hdrs || !t->ep_slots) {
         sw_trace_free(t);
@@ -105,8 +107,26 @@ static int ep_grow(sw_trace *t)
     return 0;
 }
 
+static uint32_t ep_lookup(sw_trace *t, const sw_addr *a, uint16_t port);
+
 /* Returns the id of (addr, port), adding it; UINT32_MAX when out of memory. */
 static uint32_t ep_intern(sw_trace *t, const sw_addr *a, uint16_t port)
+{
+    for (int i = 0; i < 2; i++) {
+        uint32_t id = t->ep_last[i];
+        if (id < t->neps && t->eps[id].port == port && sw_addr_eq(&t->eps[id].addr, a)) {
+            return id;
+        }
+    }
+    uint32_t id = ep_lookup(t, a, port);
+    if (id != UINT32_MAX) {
+        t->ep_last[1] = t->ep_last[0];
+        t->ep_last[0] = id;
+    }
+    return id;
+}
+
+static uint32_t ep_lookup(sw_trace *t, const sw_addr *a, uint16_t port)
 {
     size_t mask = t->ep_nslots - 1;
     size_t s = ep_hash(a, port) & mask;

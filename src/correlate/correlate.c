@@ -1,0 +1,1188 @@
+/*
+ * correlate: transactions, dialogs, usages, calls and conversations.
+ *
+ * One small hash index (hash -> entry id, equality by callback) serves every
+ * lookup: calls by Call-ID, transactions by their RFC 3261 key, dialogs by
+ * Call-ID + tags, registrations by AOR, Session-IDs by UUID. Entries live in
+ * growable arrays and are referred to by 32-bit ids, so per-message
+ * bookkeeping is a few ids (17 bytes a message) rather than pointers.
+ *
+ * Conversations are a union-find over calls: a transfer or a correlation
+ * header joins two calls' sets; the id of a set is the index of its
+ * earliest call, so ids are stable and meaningful ("conversation 3").
+ */
+#include "correlate.h"
+
+#include <stdlib.h>
+
+/* ---- names ------------------------------------------------------------- */
+
+const char *sw_call_state_name(sw_call_state s)
+{
+    static const char *n[] = {"setup",     "ringing", "answered", "completed",
+                              "cancelled", "busy",    "rejected", "failed"};
+    return (unsigned)s < SW_ARRAY_LEN(n) ? n[s] : "?";
+}
+
+const char *sw_call_kind_name(sw_call_kind k)
+{
+    static const char *n[] = {"INVITE", "REGISTER", "SUBSCRIBE", "OPTIONS",
+                              "MESSAGE", "NOTIFY", "REFER", "other"};
+    return (unsigned)k < SW_ARRAY_LEN(n) ? n[k] : "?";
+}
+
+const char *sw_link_how_name(sw_link_how h)
+{
+    static const char *n[] = {"", "refer", "replaces", "header", "session-id"};
+    return (unsigned)h < SW_ARRAY_LEN(n) ? n[h] : "?";
+}
+
+/* ---- growable arrays --------------------------------------------------- */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return SW_ENOMEM;
+    memset((char *)np + *cap * elem, 0, (nc - *cap) * elem);
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+/* ---- hash index -------------------------------------------------------- */
+
+typedef struct hslot {
+    uint64_t h;
+    uint32_t id; /* SW_NONE = empty */
+} hslot;
+
+typedef struct hindex {
+    hslot *s;
+    size_t n, used;
+} hindex;
+
+typedef bool (*heq)(const void *ctx, uint32_t id, const void *key);
+
+static int hi_init(hindex *x)
+{
+    x->n = 1024;
+    x->used = 0;
+    x->s = malloc(x->n * sizeof *x->s);
+    if (!x->s)
+        return SW_ENOMEM;
+    for (size_t i = 0; i < x->n; i++)
+        x->s[i].id = SW_NONE;
+    return 0;
+}
+
+static uint32_t hi_find(const hindex *x, uint64_t h, heq eq, const void *ctx, const void *key)
+{
+    size_t m = x->n - 1;
+    for (size_t i = h & m;; i = (i + 1) & m) {
+        if (x->s[i].id == SW_NONE)
+            return SW_NONE;
+        if (x->s[i].h == h && eq(ctx, x->s[i].id, key))
+            return x->s[i].id;
+    }
+}
+
+static int hi_put(hindex *x, uint64_t h, uint32_t id)
+{
+    if ((x->used + 1) * 4 > x->n * 3) {
+        size_t nn = x->n * 2;
+        hslot *ns = malloc(nn * sizeof *ns);
+        if (!ns)
+            return SW_ENOMEM;
+        for (size_t i = 0; i < nn; i++)
+            ns[i].id = SW_NONE;
+        for (size_t i = 0; i < x->n; i++) {
+            if (x->s[i].id == SW_NONE)
+                continue;
+            size_t j = x->s[i].h & (nn - 1);
+            while (ns[j].id != SW_NONE)
+                j = (j + 1) & (nn - 1);
+            ns[j] = x->s[i];
+        }
+        free(x->s);
+        x->s = ns;
+        x->n = nn;
+    }
+    size_t m = x->n - 1, i = h & m;
+    while (x->s[i].id != SW_NONE)
+        i = (i + 1) & m;
+    x->s[i].h = h;
+    x->s[i].id = id;
+    x->used++;
+    return 0;
+}
+
+/* Hash of several slices, separated so ("ab","c") != ("a","bc"). */
+static uint64_t hash_parts(const sw_str *parts, size_t n)
+{
+    char buf[512];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (len + parts[i].len + 1 > sizeof buf) {
+            /* Long keys (crafted Call-IDs): combine per-part hashes. */
+            uint64_t h = 0x9e3779b97f4a7c15ull;
+            for (size_t k = 0; k < n; k++)
+                h = (h ^ sw_hash(parts[k].p, parts[k].len)) * 0x100000001b3ull;
+            return h;
+        }
+        if (parts[i].len)
+            memcpy(buf + len, parts[i].p, parts[i].len);
+        len += parts[i].len;
+        buf[len++] = '\xff';
+    }
+    return sw_hash(buf, len);
+}
+
+/* ---- model ------------------------------------------------------------- */
+
+/* What identifies a transaction (slices into message bytes). */
+typedef struct txkey {
+    sw_str branch, host, method; /* RFC 3261 */
+    uint16_t port;
+    bool rfc2543;
+    sw_str call_id, from_tag; /* RFC 2543 fallback */
+    uint32_t cseq;
+} txkey;
+
+typedef struct dkey {
+    uint32_t call;
+    sw_str a, b; /* tags, a <= b */
+} dkey;
+
+typedef struct refer_rec {
+    uint32_t call;
+    sw_str target_user;
+    int64_t ts;
+} refer_rec;
+
+struct sw_corr {
+    const sw_trace *t;
+    sw_corr_opts o;
+
+    sw_call *calls;
+    size_t ncalls, calls_cap;
+    hindex call_ix;
+    uint32_t *uf;      /* union-find parent per call */
+    size_t uf_cap;
+
+    sw_txn *txns;
+    txkey *txkeys;
+    size_t ntxns, txns_cap, txkeys_cap;
+    hindex txn_ix;
+
+    sw_dialog *dlgs;
+    dkey *dkeys;
+    size_t ndlgs, dlgs_cap, dkeys_cap;
+    hindex dlg_ix;
+
+    sw_reg *regs;
+    size_t nregs, regs_cap;
+    hindex reg_ix;
+
+    sw_sub *subs;
+    size_t nsubs, subs_cap;
+
+    refer_rec *refers;
+    size_t nrefers, refers_cap;
+
+    sw_str *sess;     /* Session-ID uuid per entry */
+    uint32_t *sess_call;
+    size_t nsess, sess_cap, sess_call_cap;
+    hindex sess_ix;
+
+    /* per message, index number-1 */
+    uint32_t *m_txn, *m_call, *m_dlg, *m_next;
+    uint8_t *m_flags;
+    size_t m_cap;
+    uint64_t *call_tail; /* last message number per call (for m_next chains) */
+    size_t call_tail_cap;
+    int64_t last_ts;
+};
+
+sw_corr *sw_corr_new(const sw_trace *t, const sw_corr_opts *opts)
+{
+    sw_corr *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->t = t;
+    if (opts)
+        c->o = *opts;
+    if (hi_init(&c->call_ix) || hi_init(&c->txn_ix) || hi_init(&c->dlg_ix) ||
+        hi_init(&c->reg_ix) || hi_init(&c->sess_ix)) {
+        sw_corr_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void sw_corr_free(sw_corr *c)
+{
+    if (!c)
+        return;
+    free(c->calls);
+    free(c->call_ix.s);
+    free(c->uf);
+    free(c->txns);
+    free(c->txkeys);
+    free(c->txn_ix.s);
+    free(c->dlgs);
+    free(c->dkeys);
+    free(c->dlg_ix.s);
+    free(c->regs);
+    free(c->reg_ix.s);
+    free(c->subs);
+    free(c->refers);
+    free(c->sess);
+    free(c->sess_call);
+    free(c->sess_ix.s);
+    free(c->m_txn);
+    free(c->m_call);
+    free(c->m_dlg);
+    free(c->m_next);
+    free(c->m_flags);
+    free(c->call_tail);
+    free(c);
+}
+
+/* ---- union-find ---------------------------------------------------------- */
+
+static uint32_t uf_root(sw_corr *c, uint32_t i)
+{
+    while (c->uf[i] != i) {
+        c->uf[i] = c->uf[c->uf[i]];
+        i = c->uf[i];
+    }
+    return i;
+}
+
+static void link_calls(sw_corr *c, uint32_t newer, uint32_t older, sw_link_how how)
+{
+    if (newer == older || newer == SW_NONE || older == SW_NONE)
+        return;
+    sw_call *n = &c->calls[newer];
+    if (n->link_prev == SW_NONE) {
+        n->link_prev = older;
+        n->link_how = (uint8_t)how;
+    }
+    uint32_t a = uf_root(c, newer), b = uf_root(c, older);
+    if (a == b)
+        return;
+    /* The earliest call names the conversation. */
+    if (a < b)
+        c->uf[b] = a;
+    else
+        c->uf[a] = b;
+}
+
+/* ---- calls ------------------------------------------------------------- */
+
+static bool call_eq(const void *ctx, uint32_t id, const void *key)
+{
+    const sw_corr *c = ctx;
+    return sw_str_eq(c->calls[id].call_id, *(const sw_str *)key);
+}
+
+static uint32_t call_get(sw_corr *c, sw_str call_id, uint64_t number, const sw_msg *m)
+{
+    uint64_t h = sw_hash(call_id.p, call_id.len);
+    uint32_t id = hi_find(&c->call_ix, h, call_eq, c, &call_id);
+    if (id != SW_NONE)
+        return id;
+    if (grow((void **)&c->calls, &c->calls_cap, c->ncalls + 1, sizeof *c->calls) ||
+        grow((void **)&c->uf, &c->uf_cap, c->ncalls + 1, sizeof *c->uf) ||
+        grow((void **)&c->call_tail, &c->call_tail_cap, c->ncalls + 1, sizeof *c->call_tail))
+        return SW_NONE;
+    id = (uint32_t)c->ncalls++;
+    sw_call *k = &c->calls[id];
+    memset(k, 0, sizeof *k);
+    k->call_id = call_id;
+    k->kind = SW_CALL_OTHER;
+    k->first = number;
+    k->invite_txn = SW_NONE;
+    k->link_prev = SW_NONE;
+    k->src = m->src;
+    k->dst = m->dst;
+    k->t_start = m->ts_ns;
+    c->uf[id] = id;
+    if (hi_put(&c->call_ix, h, id))
+        return SW_NONE;
+    return id;
+}
+
+uint32_t sw_corr_find_call(const sw_corr *c, sw_str call_id)
+{
+    return hi_find(&c->call_ix, sw_hash(call_id.p, call_id.len), call_eq, c, &call_id);
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+static bool txn_eq(const void *ctx, uint32_t id, const void *key)
+{
+    const sw_corr *c = ctx;
+    const txkey *a = &c->txkeys[id], *b = key;
+    if (a->rfc2543 != b->rfc2543 || !sw_str_eq(a->method, b->method))
+        return false;
+    if (!a->rfc2543)
+        return sw_str_eq(a->branch, b->branch) && a->port == b->port &&
+               sw_str_ieq(a->host, b->host);
+    return a->cseq == b->cseq && sw_str_eq(a->call_id, b->call_id) &&
+           sw_str_eq(a->from_tag, b->from_tag) && sw_str_eq(a->branch, b->branch) &&
+           a->port == b->port && sw_str_ieq(a->host, b->host);
+}
+
+static uint64_t txkey_hash(const txkey *k)
+{
+    /* Numbers go in as raw bytes: no formatting on the per-message path.
+     * Hosts compare case-insensitively, so they are hashed folded. */
+    char port[2] = {(char)(k->port >> 8), (char)k->port};
+    char host[256];
+    size_t hl = SW_MIN(k->host.len, sizeof host);
+    for (size_t i = 0; i < hl; i++)
+        host[i] = (k->host.p[i] >= 'A' && k->host.p[i] <= 'Z') ? (char)(k->host.p[i] + 32)
+                                                               : k->host.p[i];
+    sw_str hs = sw_str_make(host, hl);
+    if (!k->rfc2543) {
+        sw_str parts[] = {k->branch, hs, sw_str_make(port, 2), k->method};
+        return hash_parts(parts, 4);
+    }
+    char cs[4] = {(char)(k->cseq >> 24), (char)(k->cseq >> 16), (char)(k->cseq >> 8),
+                  (char)k->cseq};
+    sw_str parts[] = {k->call_id, k->from_tag, sw_str_make(cs, 4), k->method, k->branch,
+                      hs, sw_str_make(port, 2)};
+    return hash_parts(parts, 7);
+}
+
+static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call)
+{
+    if (grow((void **)&c->txns, &c->txns_cap, c->ntxns + 1, sizeof *c->txns) ||
+        grow((void **)&c->txkeys, &c->txkeys_cap, c->ntxns + 1, sizeof *c->txkeys))
+        return SW_NONE;
+    uint32_t id = (uint32_t)c->ntxns++;
+    sw_txn *x = &c->txns[id];
+    memset(x, 0, sizeof *x);
+    x->call = call;
+    x->dialog = SW_NONE;
+    x->cancel = SW_NONE;
+    x->method = k->method;
+    x->cseq = k->cseq;
+    c->txkeys[id] = *k;
+    if (k->rfc2543)
+        x->flags |= SW_TXF_RFC2543;
+    c->calls[call].ntxns++;
+    if (hi_put(&c->txn_ix, h, id))
+        return SW_NONE;
+    return id;
+}
+
+/* ---- dialogs ----------------------------------------------------------- */
+
+static bool dlg_eq(const void *ctx, uint32_t id, const void *key)
+{
+    const sw_corr *c = ctx;
+    const dkey *a = &c->dkeys[id], *b = key;
+    return a->call == b->call && sw_str_eq(a->a, b->a) && sw_str_eq(a->b, b->b);
+}
+
+static dkey make_dkey(uint32_t call, sw_str t1, sw_str t2)
+{
+    dkey k;
+    k.call = call;
+    size_t n = SW_MIN(t1.len, t2.len);
+    int cmp = n ? memcmp(t1.p, t2.p, n) : 0;
+    if (cmp > 0 || (cmp == 0 && t1.len > t2.len)) {
+        k.a = t2;
+        k.b = t1;
+    } else {
+        k.a = t1;
+        k.b = t2;
+    }
+    return k;
+}
+
+static uint64_t dkey_hash(const dkey *k)
+{
+    char cs[4] = {(char)(k->call >> 24), (char)(k->call >> 16), (char)(k->call >> 8),
+                  (char)k->call};
+    sw_str parts[] = {sw_str_make(cs, 4), k->a, k->b};
+    return hash_parts(parts, 3);
+}
+
+static uint32_t dlg_find(const sw_corr *c, uint32_t call, sw_str t1, sw_str t2)
+{
+    dkey k = make_dkey(call, t1, t2);
+    return hi_find(&c->dlg_ix, dkey_hash(&k), dlg_eq, c, &k);
+}
+
+static uint32_t dlg_new(sw_corr *c, uint32_t call, sw_str from_tag, sw_str to_tag,
+                        sw_str method, uint64_t number)
+{
+    if (grow((void **)&c->dlgs, &c->dlgs_cap, c->ndlgs + 1, sizeof *c->dlgs) ||
+        grow((void **)&c->dkeys, &c->dkeys_cap, c->ndlgs + 1, sizeof *c->dkeys))
+        return SW_NONE;
+    uint32_t id = (uint32_t)c->ndlgs++;
+    sw_dialog *d = &c->dlgs[id];
+    memset(d, 0, sizeof *d);
+    d->call = call;
+    d->from_tag = from_tag;
+    d->to_tag = to_tag;
+    d->method = method;
+    d->created = number;
+    c->dkeys[id] = make_dkey(call, from_tag, to_tag);
+    c->calls[call].ndialogs++;
+    if (hi_put(&c->dlg_ix, dkey_hash(&c->dkeys[id]), id))
+        return SW_NONE;
+    return id;
+}
+
+static void dlg_end(sw_dialog *d, sw_dlg_end why, uint64_t number)
+{
+    if (d->state == SW_DLG_TERMINATED)
+        return;
+    d->state = SW_DLG_TERMINATED;
+    d->end = (uint8_t)why;
+    d->ended = number;
+}
+
+/* ---- registrations ------------------------------------------------------- */
+
+static bool reg_eq(const void *ctx, uint32_t id, const void *key)
+{
+    const sw_corr *c = ctx;
+    return sw_str_ieq(c->regs[id].aor, *(const sw_str *)key);
+}
+
+static uint32_t reg_get(sw_corr *c, sw_str aor, uint32_t call, const sw_msg *m, uint64_t number)
+{
+    uint64_t h = sw_hash_ci(aor.p, aor.len);
+    uint32_t id = hi_find(&c->reg_ix, h, reg_eq, c, &aor);
+    if (id != SW_NONE)
+        return id;
+    if (grow((void **)&c->regs, &c->regs_cap, c->nregs + 1, sizeof *c->regs))
+        return SW_NONE;
+    id = (uint32_t)c->nregs++;
+    sw_reg *r = &c->regs[id];
+    memset(r, 0, sizeof *r);
+    r->aor = aor;
+    r->call = call;
+    r->client = m->src;
+    r->registrar = m->dst;
+    r->first = number;
+    if (hi_put(&c->reg_ix, h, id))
+        return SW_NONE;
+    return id;
+}
+
+/* ---- Session-ID ---------------------------------------------------------- */
+
+static bool sess_eq(const void *ctx, uint32_t id, const void *key)
+{
+    const sw_corr *c = ctx;
+    return sw_str_ieq(c->sess[id], *(const sw_str *)key);
+}
+
+/* Links call with every earlier call carrying the same UUID. */
+static void sess_link(sw_corr *c, sw_str uuid, uint32_t call)
+{
+    if (uuid.len < 8)
+        return;
+    bool null_uuid = true;
+    for (size_t i = 0; i < uuid.len; i++)
+        if (uuid.p[i] != '0')
+            null_uuid = false;
+    if (null_uuid)
+        return; /* RFC 7989's null UUID says "unknown", it links nothing */
+    uint64_t h = sw_hash_ci(uuid.p, uuid.len);
+    uint32_t id = hi_find(&c->sess_ix, h, sess_eq, c, &uuid);
+    if (id != SW_NONE) {
+        link_calls(c, call, c->sess_call[id], SW_LINK_SESSION_ID);
+        return;
+    }
+    if (grow((void **)&c->sess, &c->sess_cap, c->nsess + 1, sizeof *c->sess) ||
+        grow((void **)&c->sess_call, &c->sess_call_cap, c->nsess + 1, sizeof *c->sess_call))
+        return;
+    id = (uint32_t)c->nsess++;
+    c->sess[id] = uuid;
+    c->sess_call[id] = call;
+    hi_put(&c->sess_ix, h, id);
+}
+
+/* ---- helpers on messages ------------------------------------------------- */
+
+static sw_str hdr_tag(const sw_sip_header *h)
+{
+    sw_sip_nameaddr na;
+    if (!h || sw_sip_nameaddr_parse(h->value, &na) != 0)
+        return SW_STR_NULL;
+    return na.tag;
+}
+
+static sw_str hdr_user(const sw_sip_header *h, sw_str *uri_out)
+{
+    sw_sip_nameaddr na;
+    sw_sip_uri u;
+    if (!h || sw_sip_nameaddr_parse(h->value, &na) != 0)
+        return SW_STR_NULL;
+    if (uri_out)
+        *uri_out = na.uri;
+    if (sw_sip_uri_parse(na.uri, &u) != 0)
+        return SW_STR_NULL;
+    return u.user;
+}
+
+/* URI without parameters and headers: "sip:alice@example.com". */
+static sw_str uri_base(sw_str uri)
+{
+    for (size_t i = 0; i < uri.len; i++)
+        if (uri.p[i] == ';' || uri.p[i] == '?' || uri.p[i] == '>')
+            return sw_str_make(uri.p, i);
+    return uri;
+}
+
+static bool top_via(const sw_sip_msg *s, sw_sip_via *v)
+{
+    const sw_sip_header *h = s->first[SW_HDR_VIA];
+    if (!h)
+        return false;
+    sw_str cur = h->value, item;
+    return sw_sip_list_next(&cur, &item) && sw_sip_via_parse(item, v) == 0;
+}
+
+static bool is_method(sw_str m, const char *name) { return sw_str_eq_cstr(m, name); }
+
+static uint32_t header_u32(const sw_sip_header *h, uint32_t dflt)
+{
+    uint64_t v;
+    if (h && sw_str_to_u64(sw_str_trim(h->value), UINT32_MAX, &v))
+        return (uint32_t)v;
+    return dflt;
+}
+
+/* Expires granted by a REGISTER 2xx: the Contact's expires param, else the
+ * Expires header, else 3600 (RFC 3261 10.2.1.1 default). */
+static uint32_t reg_expires(const sw_sip_msg *s)
+{
+    const sw_sip_header *h = s->first[SW_HDR_CONTACT];
+    if (h) {
+        sw_str cur = h->value, item, v;
+        while (sw_sip_list_next(&cur, &item)) {
+            sw_sip_nameaddr na;
+            uint64_t e;
+            if (sw_sip_nameaddr_parse(item, &na) == 0 && sw_sip_param_get(na.params, "expires", &v) &&
+                sw_str_to_u64(v, UINT32_MAX, &e))
+                return (uint32_t)e;
+        }
+    }
+    return header_u32(s->first[SW_HDR_EXPIRES], h ? 3600 : 0);
+}
+
+/* ---- per-message bookkeeping -------------------------------------------- */
+
+static int msg_slots(sw_corr *c, uint64_t number)
+{
+    if (number <= c->m_cap)
+        return 0;
+    size_t nc = c->m_cap ? c->m_cap : 1024;
+    while (nc < number)
+        nc *= 2;
+    uint32_t *a = realloc(c->m_txn, nc * 4), *b, *d, *e;
+    if (!a)
+        return SW_ENOMEM;
+    c->m_txn = a;
+    if (!(b = realloc(c->m_call, nc * 4)))
+        return SW_ENOMEM;
+    c->m_call = b;
+    if (!(d = realloc(c->m_dlg, nc * 4)))
+        return SW_ENOMEM;
+    c->m_dlg = d;
+    if (!(e = realloc(c->m_next, nc * 4)))
+        return SW_ENOMEM;
+    c->m_next = e;
+    uint8_t *f = realloc(c->m_flags, nc);
+    if (!f)
+        return SW_ENOMEM;
+    c->m_flags = f;
+    c->m_cap = nc;
+    return 0;
+}
+
+/* ---- the state machine ------------------------------------------------- */
+
+static void call_invite_response(sw_corr *c, sw_call *k, const sw_txn *x, const sw_msg *m,
+                                 const sw_sip_msg *s, uint64_t number)
+{
+    int code = s->status;
+    if (code < 200) {
+        if (code > 100) {
+            if (k->state == SW_CS_SETUP)
+                k->state = SW_CS_RINGING;
+            if (!k->t_ringing && (code == 180 || code == 183))
+                k->t_ringing = m->ts_ns;
+        }
+        return;
+    }
+    if (x->final != number)
+        return; /* a retransmission of the final, or a second fork's final */
+    k->final_code = code;
+    k->final_reason = s->reason;
+    k->final_msg = number;
+    if (code < 300) {
+        k->state = SW_CS_ANSWERED;
+        if (!k->t_answer)
+            k->t_answer = m->ts_ns;
+        return;
+    }
+    k->t_end = m->ts_ns;
+    if (code == 486 || code == 600)
+        k->state = SW_CS_BUSY;
+    else if (code == 487 || (x->flags & SW_TXF_CANCELLED))
+        k->state = SW_CS_CANCELLED;
+    else if (code == 408)
+        k->state = SW_CS_FAILED;
+    else
+        k->state = SW_CS_REJECTED;
+    (void)c;
+}
+
+/* A REFER's Refer-To: remember its target for the INVITE it will cause. */
+static void note_refer(sw_corr *c, uint32_t call, const sw_msg *m, const sw_sip_msg *s)
+{
+    sw_str uri;
+    sw_str user = hdr_user(s->first[SW_HDR_REFER_TO], &uri);
+    if (grow((void **)&c->refers, &c->refers_cap, c->nrefers + 1, sizeof *c->refers))
+        return;
+    refer_rec *r = &c->refers[c->nrefers++];
+    r->call = call;
+    r->target_user = user;
+    r->ts = m->ts_ns;
+}
+
+/* Links a new initial INVITE to the calls it continues. */
+static void link_invite(sw_corr *c, uint32_t call, const sw_msg *m, const sw_sip_msg *s)
+{
+    const sw_sip_header *h = s->first[SW_HDR_REPLACES];
+    if (h) {
+        sw_str v = sw_str_trim(h->value);
+        const char *semi = sw_str_chr(v, ';');
+        sw_str cid = semi ? sw_str_make(v.p, (size_t)(semi - v.p)) : v;
+        uint32_t other = sw_corr_find_call(c, sw_str_trim(cid));
+        if (other != SW_NONE) {
+            link_calls(c, call, other, SW_LINK_REPLACES);
+        }
+    }
+    /* Blind transfer: the transferee's INVITE to the Refer-To target, carrying
+     * Referred-By or going to the same user, within the REFER's 32 s window. */
+    sw_sip_uri ru;
+    bool have_ru = sw_sip_uri_parse(s->ruri, &ru) == 0;
+    bool referred = s->first[SW_HDR_REFERRED_BY] != NULL;
+    for (size_t i = c->nrefers; i-- > 0;) {
+        refer_rec *r = &c->refers[i];
+        if (r->call == call || m->ts_ns - r->ts > 32ll * 1000000000ll)
+            continue;
+        bool same_user = have_ru && r->target_user.len && sw_str_eq(ru.user, r->target_user);
+        if (same_user || (referred && !r->target_user.len)) {
+            link_calls(c, call, r->call, SW_LINK_REFER);
+            break;
+        }
+    }
+    /* Correlation headers set by B2BUAs and SBCs. */
+    static const sw_hdr_type corr[] = {SW_HDR_X_CALL_ID, SW_HDR_X_CID};
+    for (size_t i = 0; i < SW_ARRAY_LEN(corr); i++) {
+        h = s->first[corr[i]];
+        if (h) {
+            uint32_t other = sw_corr_find_call(c, sw_str_trim(h->value));
+            link_calls(c, call, other, SW_LINK_HEADER);
+        }
+    }
+    for (size_t i = 0; i < c->o.nlink_headers; i++) {
+        h = sw_sip_hdr_find(s, sw_str_cstr(c->o.link_headers[i]));
+        if (h) {
+            uint32_t other = sw_corr_find_call(c, sw_str_trim(h->value));
+            link_calls(c, call, other, SW_LINK_HEADER);
+        }
+    }
+}
+
+/* Session-ID (RFC 7989): "local-uuid;remote=remote-uuid". */
+static void note_session_id(sw_corr *c, uint32_t call, const sw_sip_msg *s)
+{
+    const sw_sip_header *h = s->first[SW_HDR_SESSION_ID];
+    if (!h)
+        return;
+    sw_str v = sw_str_trim(h->value);
+    const char *semi = sw_str_chr(v, ';');
+    sw_str local = semi ? sw_str_make(v.p, (size_t)(semi - v.p)) : v;
+    sess_link(c, sw_str_trim(local), call);
+    if (semi) {
+        sw_str params = sw_str_make(semi + 1, v.len - (size_t)(semi - v.p) - 1), remote;
+        if (sw_sip_param_get(params, "remote", &remote))
+            sess_link(c, sw_str_trim(remote), call);
+    }
+}
+
+static sw_call_kind kind_of(sw_str method)
+{
+    static const struct {
+        const char *m;
+        sw_call_kind k;
+    } map[] = {{"INVITE", SW_CALL_INVITE},   {"REGISTER", SW_CALL_REGISTER},
+               {"SUBSCRIBE", SW_CALL_SUBSCRIBE}, {"OPTIONS", SW_CALL_OPTIONS},
+               {"MESSAGE", SW_CALL_MESSAGE}, {"NOTIFY", SW_CALL_NOTIFY},
+               {"REFER", SW_CALL_REFER}};
+    for (size_t i = 0; i < SW_ARRAY_LEN(map); i++)
+        if (sw_str_eq_cstr(method, map[i].m))
+            return map[i].k;
+    return SW_CALL_OTHER;
+}
+
+static sw_sub *sub_find(sw_corr *c, uint32_t call, sw_str event, sw_str id)
+{
+    for (size_t i = c->nsubs; i-- > 0;) {
+        sw_sub *u = &c->subs[i];
+        if (u->call == call && sw_str_ieq(u->event, event) && (!id.len || sw_str_eq(u->id, id)))
+            return u;
+    }
+    return NULL;
+}
+
+static void split_event(const sw_sip_header *h, sw_str *event, sw_str *id)
+{
+    *event = SW_STR_NULL;
+    *id = SW_STR_NULL;
+    if (!h)
+        return;
+    sw_str v = sw_str_trim(h->value);
+    const char *semi = sw_str_chr(v, ';');
+    *event = sw_str_trim(semi ? sw_str_make(v.p, (size_t)(semi - v.p)) : v);
+    if (semi)
+        sw_sip_param_get(sw_str_make(semi + 1, v.len - (size_t)(semi - v.p) - 1), "id", id);
+}
+
+static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s,
+                       uint32_t call, uint32_t tx, bool retrans)
+{
+    sw_call *k = &c->calls[call];
+    sw_txn *x = &c->txns[tx];
+    sw_str method = s->method;
+    sw_str to_tag = hdr_tag(s->first[SW_HDR_TO]);
+    sw_str from_tag = hdr_tag(s->first[SW_HDR_FROM]);
+    bool ack = is_method(method, "ACK"), cancel = is_method(method, "CANCEL");
+
+    /* Dialog membership of requests with a To tag (in-dialog requests). */
+    if (to_tag.len && !cancel) {
+        uint32_t d = dlg_find(c, call, from_tag, to_tag);
+        if (d == SW_NONE) {
+            if (!(ack && x->method.len && is_method(x->method, "INVITE")))
+                c->m_flags[number - 1] |= SW_MF_NO_DIALOG;
+        } else {
+            sw_dialog *dg = &c->dlgs[d];
+            c->m_dlg[number - 1] = d;
+            x->dialog = d;
+            if (!retrans) {
+                /* The ACK of the call's own final response and the BYE's
+                 * retransmissions are part of the ending, not after it. */
+                if (dg->state == SW_DLG_TERMINATED && !ack)
+                    c->m_flags[number - 1] |= SW_MF_AFTER_END;
+                if (!ack)
+                    dg->nrequests++;
+                if (is_method(method, "BYE")) {
+                    dlg_end(dg, SW_DLG_END_BYE, number);
+                    if (k->state == SW_CS_ANSWERED) {
+                        k->state = SW_CS_COMPLETED;
+                        k->t_end = m->ts_ns;
+                    }
+                }
+            }
+        }
+    }
+    if (retrans)
+        return;
+    if (cancel) {
+        /* The INVITE it cancels has the same branch and sent-by. */
+        txkey ik = c->txkeys[tx];
+        ik.method = sw_str_cstr("INVITE");
+        uint32_t inv = hi_find(&c->txn_ix, txkey_hash(&ik), txn_eq, c, &ik);
+        if (inv != SW_NONE) {
+            c->txns[inv].cancel = tx;
+            c->txns[inv].flags |= SW_TXF_CANCELLED;
+        }
+        return;
+    }
+    if (!to_tag.len) {
+        /* An initial request: it starts a usage. */
+        sw_call_kind kind = kind_of(method);
+        if (kind == SW_CALL_INVITE) {
+            bool first_invite = k->invite_txn == SW_NONE;
+            k->kind = SW_CALL_INVITE;
+            k->invite_txn = tx;
+            if (first_invite) {
+                k->invite = number;
+                k->t_start = m->ts_ns;
+                k->src = m->src;
+                k->dst = m->dst;
+                k->from_user = hdr_user(s->first[SW_HDR_FROM], NULL);
+                k->to_user = hdr_user(s->first[SW_HDR_TO], NULL);
+                link_invite(c, call, m, s);
+            }
+            /* A second initial INVITE (after a 401/407 challenge) restarts setup. */
+            k->state = SW_CS_SETUP;
+            k->final_code = 0;
+            k->final_reason = SW_STR_NULL;
+            k->t_end = 0;
+        } else if (k->kind == SW_CALL_OTHER && !k->invite) {
+            /* The first initial request names the kind of a non-INVITE call. */
+            k->kind = (uint8_t)kind;
+            k->invite = number;
+            k->src = m->src;
+            k->dst = m->dst;
+            k->from_user = hdr_user(s->first[SW_HDR_FROM], NULL);
+            k->to_user = hdr_user(s->first[SW_HDR_TO], NULL);
+        }
+        if (kind == SW_CALL_REGISTER) {
+            sw_str uri;
+            hdr_user(s->first[SW_HDR_TO], &uri);
+            uint32_t r = reg_get(c, uri_base(uri), call, m, number);
+            if (r != SW_NONE) {
+                c->regs[r].attempts++;
+                c->regs[r].last = number;
+            }
+        }
+        if (kind == SW_CALL_SUBSCRIBE || kind == SW_CALL_REFER) {
+            if (grow((void **)&c->subs, &c->subs_cap, c->nsubs + 1, sizeof *c->subs) == 0) {
+                sw_sub *u = &c->subs[c->nsubs++];
+                memset(u, 0, sizeof *u);
+                u->call = call;
+                u->dialog = SW_NONE;
+                u->created = number;
+                if (kind == SW_CALL_REFER) {
+                    u->implicit = true;
+                    u->event = sw_str_cstr("refer");
+                } else {
+                    split_event(s->first[SW_HDR_EVENT], &u->event, &u->id);
+                }
+            }
+        }
+    }
+    if (is_method(method, "REFER")) {
+        note_refer(c, call, m, s);
+        if (to_tag.len && grow((void **)&c->subs, &c->subs_cap, c->nsubs + 1, sizeof *c->subs) == 0) {
+            sw_sub *u = &c->subs[c->nsubs++];
+            memset(u, 0, sizeof *u);
+            u->call = call;
+            u->dialog = c->m_dlg[number - 1];
+            u->created = number;
+            u->implicit = true;
+            u->event = sw_str_cstr("refer");
+        }
+    }
+    if (is_method(method, "NOTIFY")) {
+        sw_str ev, id;
+        split_event(s->first[SW_HDR_EVENT], &ev, &id);
+        sw_sub *u = sub_find(c, call, ev, id);
+        if (u) {
+            u->notifies++;
+            const sw_sip_header *ss = s->first[SW_HDR_SUBSCRIPTION_STATE];
+            if (ss && sw_str_iprefix(sw_str_trim(ss->value), "terminated") && !u->terminated)
+                u->terminated = number;
+        }
+    }
+    if (is_method(method, "INVITE") || is_method(method, "UPDATE"))
+        note_session_id(c, call, s);
+}
+
+static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s,
+                        uint32_t call, uint32_t tx)
+{
+    sw_call *k = &c->calls[call];
+    sw_txn *x = &c->txns[tx];
+    int code = s->status;
+    bool retrans = false;
+    if (code < 200) {
+        if (!x->first_prov)
+            x->first_prov = number;
+    } else if (!x->final) {
+        x->final = number;
+        x->final_code = code;
+    } else if (x->final_code == code) {
+        sw_sip_header hh[64];
+        sw_sip_msg first;
+        const sw_msg *fm = sw_trace_get(c->t, x->final);
+        /* Same code and same To tag as the first final: a retransmission. A
+         * different tag is another fork's answer. */
+        sw_str tag = hdr_tag(s->first[SW_HDR_TO]);
+        if (fm && sw_trace_parse(c->t, fm, &first, hh, SW_ARRAY_LEN(hh)) > 0 &&
+            sw_str_eq(tag, hdr_tag(first.first[SW_HDR_TO]))) {
+            retrans = true;
+            x->resp_retrans++;
+            c->m_flags[number - 1] |= SW_MF_RETRANS;
+        }
+    }
+    if (retrans)
+        return;
+    sw_str method = x->method.len ? x->method : s->cseq_method;
+    sw_str to_tag = hdr_tag(s->first[SW_HDR_TO]);
+    sw_str from_tag = hdr_tag(s->first[SW_HDR_FROM]);
+    bool dialog_creating = is_method(method, "INVITE") || is_method(method, "SUBSCRIBE") ||
+                           is_method(method, "REFER");
+    bool initial = x->dialog == SW_NONE;
+    if (dialog_creating && initial && to_tag.len && code > 100 && code < 300) {
+        uint32_t d = dlg_find(c, call, from_tag, to_tag);
+        if (d == SW_NONE)
+            d = dlg_new(c, call, from_tag, to_tag, method, number);
+        if (d != SW_NONE) {
+            sw_dialog *dg = &c->dlgs[d];
+            c->m_dlg[number - 1] = d;
+            if (code >= 200 && dg->state == SW_DLG_EARLY) {
+                dg->state = SW_DLG_CONFIRMED;
+                dg->confirmed = number;
+            }
+            for (size_t i = 0; i < c->nsubs; i++)
+                if (c->subs[i].call == call && c->subs[i].dialog == SW_NONE &&
+                    c->subs[i].created == x->request)
+                    c->subs[i].dialog = d;
+        }
+    } else if (!initial) {
+        c->m_dlg[number - 1] = x->dialog;
+    }
+    if (is_method(method, "INVITE") && code >= 300 && initial) {
+        /* A failed INVITE ends its early dialogs. */
+        for (size_t i = 0; i < c->ndlgs; i++) {
+            sw_dialog *dg = &c->dlgs[c->ndlgs - 1 - i];
+            if (dg->call != call)
+                continue;
+            if (dg->state == SW_DLG_EARLY)
+                dlg_end(dg, code == 487 ? SW_DLG_END_CANCEL : SW_DLG_END_FAILURE, number);
+            if (i > 64)
+                break; /* only recent dialogs can be early ones of this INVITE */
+        }
+    }
+    if (is_method(method, "INVITE") && tx == k->invite_txn)
+        call_invite_response(c, k, x, m, s, number);
+    if (is_method(method, "REGISTER") && code >= 200) {
+        sw_str uri;
+        hdr_user(s->first[SW_HDR_TO], &uri);
+        uint32_t r = reg_get(c, uri_base(uri), call, m, number);
+        if (r != SW_NONE) {
+            sw_reg *g = &c->regs[r];
+            g->last_code = code;
+            g->last = number;
+            if (code == 401 || code == 407) {
+                g->challenges++;
+            } else if (code < 300) {
+                g->ok++;
+                g->last_ok = number;
+                g->expires = reg_expires(s);
+                g->t_expiry = g->expires ? m->ts_ns + (int64_t)g->expires * 1000000000 : 0;
+                const sw_sip_header *ct = s->first[SW_HDR_CONTACT];
+                if (ct) {
+                    sw_sip_nameaddr na;
+                    if (sw_sip_nameaddr_parse(ct->value, &na) == 0)
+                        g->contact = na.uri;
+                }
+            } else {
+                g->failed++;
+            }
+        }
+    }
+    if ((is_method(method, "SUBSCRIBE") || is_method(method, "REFER")) && code >= 200) {
+        for (size_t i = c->nsubs; i-- > 0;) {
+            sw_sub *u = &c->subs[i];
+            if (u->call == call && u->created == x->request) {
+                if (code >= 300 && !u->terminated)
+                    u->terminated = number;
+                else if (code < 300) {
+                    uint32_t e = header_u32(s->first[SW_HDR_EXPIRES], 0);
+                    if (e)
+                        u->t_expiry = m->ts_ns + (int64_t)e * 1000000000;
+                }
+                break;
+            }
+        }
+    }
+}
+
+int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s)
+{
+    if (msg_slots(c, number))
+        return SW_ENOMEM;
+    size_t i = number - 1;
+    c->m_txn[i] = SW_NONE;
+    c->m_dlg[i] = SW_NONE;
+    c->m_next[i] = 0;
+    c->m_flags[i] = 0;
+    c->last_ts = m->ts_ns;
+
+    uint32_t call = call_get(c, s->call_id, number, m);
+    if (call == SW_NONE)
+        return SW_ENOMEM;
+    c->m_call[i] = call;
+    sw_call *k = &c->calls[call];
+    if (c->call_tail[call] && c->call_tail[call] - 1 < c->m_cap)
+        c->m_next[c->call_tail[call] - 1] = (uint32_t)number;
+    c->call_tail[call] = number;
+    k->last = number;
+    k->nmsgs++;
+
+    /* Transaction key. */
+    txkey key;
+    memset(&key, 0, sizeof key);
+    sw_sip_via v;
+    bool have_via = top_via(s, &v);
+    if (have_via) {
+        key.branch = v.branch;
+        key.host = v.host;
+        key.port = v.port;
+    }
+    sw_str method = s->is_request ? s->method : s->cseq_method;
+    /* ACK of a non-2xx final belongs to the INVITE transaction (same branch);
+     * an ACK of a 2xx has a branch of its own and so a transaction of its own. */
+    key.method = is_method(method, "ACK") ? sw_str_cstr("INVITE") : method;
+    key.rfc2543 = !(key.branch.len >= 7 && memcmp(key.branch.p, "z9hG4bK", 7) == 0);
+    key.cseq = s->cseq;
+    if (key.rfc2543) {
+        key.call_id = s->call_id;
+        key.from_tag = hdr_tag(s->first[SW_HDR_FROM]);
+    }
+    uint64_t h = txkey_hash(&key);
+    uint32_t tx = hi_find(&c->txn_ix, h, txn_eq, c, &key);
+    if (s->is_request) {
+        bool retrans = false;
+        bool ack = is_method(s->method, "ACK");
+        bool ack_of_failure = ack && tx != SW_NONE && c->txns[tx].request &&
+                              c->txns[tx].final_code >= 300;
+        if (ack_of_failure) {
+            /* RFC 3261 17.1.1.3: the ACK of a non-2xx final is part of the
+             * INVITE transaction (same branch). */
+            if (c->txns[tx].ack)
+                retrans = true;
+            else
+                c->txns[tx].ack = number;
+        } else {
+            if (ack) {
+                /* The ACK of a 2xx is a transaction of its own (17.1.1.3). */
+                key.method = sw_str_cstr("ACK");
+                h = txkey_hash(&key);
+                tx = hi_find(&c->txn_ix, h, txn_eq, c, &key);
+            }
+            if (tx != SW_NONE && c->txns[tx].request)
+                retrans = true;
+            if (tx == SW_NONE) {
+                tx = txn_new(c, &key, h, call);
+                if (tx == SW_NONE)
+                    return SW_ENOMEM;
+            }
+            sw_txn *x = &c->txns[tx];
+            if (!x->request) {
+                x->request = number;
+                x->client = m->src;
+                x->server = m->dst;
+            } else if (retrans) {
+                x->retrans++;
+            }
+        }
+        sw_txn *x = &c->txns[tx];
+        if (retrans)
+            c->m_flags[i] |= SW_MF_RETRANS;
+        x->last = number;
+        x->nmsgs++;
+        c->m_txn[i] = tx;
+        on_request(c, number, m, s, call, tx, retrans);
+    } else {
+        if (tx == SW_NONE) {
+            tx = txn_new(c, &key, h, call);
+            if (tx == SW_NONE)
+                return SW_ENOMEM;
+            c->txns[tx].flags |= SW_TXF_STRAY;
+            c->txns[tx].client = m->dst;
+            c->txns[tx].server = m->src;
+        }
+        sw_txn *x = &c->txns[tx];
+        if (!x->request)
+            c->m_flags[i] |= SW_MF_STRAY;
+        x->last = number;
+        x->nmsgs++;
+        c->m_txn[i] = tx;
+        on_response(c, number, m, s, call, tx);
+    }
+    return 0;
+}
+
+void sw_corr_finish(sw_corr *c, int64_t now_ns)
+{
+    if (!now_ns)
+        now_ns = c->last_ts;
+    /* Transactions that never got an answer. */
+    for (size_t i = 0; i < c->ntxns; i++) {
+        sw_txn *x = &c->txns[i];
+        if (x->request && !x->first_prov && !x->final && x->retrans > 0 &&
+            !is_method(x->method, "ACK"))
+            x->flags |= SW_TXF_TIMEOUT;
+    }
+    for (size_t i = 0; i < c->ncalls; i++) {
+        sw_call *k = &c->calls[i];
+        if (k->kind == SW_CALL_INVITE) {
+            if (k->state == SW_CS_SETUP && k->invite_txn != SW_NONE &&
+                (c->txns[k->invite_txn].flags & SW_TXF_TIMEOUT)) {
+                const sw_txn *x = &c->txns[k->invite_txn];
+                const sw_msg *last = sw_trace_get(c->t, x->last);
+                const sw_msg *first = sw_trace_get(c->t, x->request);
+                /* Timer B is 64*T1 = 32 s: past it, the caller gave up. */
+                if (last && first && last->ts_ns - first->ts_ns >= 16ll * 1000000000ll) {
+                    k->state = SW_CS_FAILED;
+                    k->t_end = last->ts_ns;
+                }
+            }
+            k->ongoing = k->state == SW_CS_SETUP || k->state == SW_CS_RINGING ||
+                         k->state == SW_CS_ANSWERED;
+        }
+        uint32_t r = uf_root(c, (uint32_t)i);
+        k->conversation = r;
+    }
+    for (size_t i = 0; i < c->ncalls; i++)
+        c->calls[c->calls[i].conversation].legs = 0;
+    for (size_t i = 0; i < c->ncalls; i++)
+        c->calls[c->calls[i].conversation].legs++;
+    for (size_t i = 0; i < c->ncalls; i++)
+        c->calls[i].legs = c->calls[c->calls[i].conversation].legs;
+    (void)now_ns;
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+size_t sw_corr_ncalls(const sw_corr *c) { return c->ncalls; }
+const sw_call *sw_corr_call(const sw_corr *c, uint32_t i) { return i < c->ncalls ? &c->calls[i] : NULL; }
+size_t sw_corr_ntxns(const sw_corr *c) { return c->ntxns; }
+const sw_txn *sw_corr_txn(const sw_corr *c, uint32_t i) { return i < c->ntxns ? &c->txns[i] : NULL; }
+size_t sw_corr_ndialogs(const sw_corr *c) { return c->ndlgs; }
+const sw_dialog *sw_corr_dialog(const sw_corr *c, uint32_t i) { return i < c->ndlgs ? &c->dlgs[i] : NULL; }
+size_t sw_corr_nregs(const sw_corr *c) { return c->nregs; }
+const sw_reg *sw_corr_reg(const sw_corr *c, uint32_t i) { return i < c->nregs ? &c->regs[i] : NULL; }
+size_t sw_corr_nsubs(const sw_corr *c) { return c->nsubs; }
+const sw_sub *sw_corr_sub(const sw_corr *c, uint32_t i) { return i < c->nsubs ? &c->subs[i] : NULL; }
+
+static bool have_msg(const sw_corr *c, uint64_t n) { return n >= 1 && n <= c->m_cap && c->m_call; }
+
+uint32_t sw_corr_msg_txn(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_txn[n - 1] : SW_NONE; }
+uint32_t sw_corr_msg_call(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_call[n - 1] : SW_NONE; }
+uint32_t sw_corr_msg_dialog(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_dlg[n - 1] : SW_NONE; }
+uint8_t sw_corr_msg_flags(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_flags[n - 1] : 0; }
+
+uint64_t sw_corr_call_next(const sw_corr *c, uint32_t call, uint64_t number)
+{
+    if (call >= c->ncalls)
+        return 0;
+    if (number == 0)
+        return c->calls[call].first;
+    if (!have_msg(c, number))
+        return 0;
+    return c->m_next[number - 1];
+}

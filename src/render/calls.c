@@ -1,0 +1,163 @@
+/*
+ * render/calls: the call list (`sipwhy calls`).
+ *
+ * A call's index is its position among all Call-IDs of the capture, in order
+ * of first appearance (1-based), whether or not the list shows every kind:
+ * the same index names the same call in `calls`, `flow` and later commands.
+ */
+#define _GNU_SOURCE
+#include "render.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+static void put_endpoint(char *buf, size_t len, const sw_endpoint *e)
+{
+    if (!e)
+        snprintf(buf, len, "?");
+    else if (e->addr.family == 6)
+        snprintf(buf, len, "[%s]:%u", e->text, e->port);
+    else
+        snprintf(buf, len, "%s:%u", e->text, e->port);
+}
+
+/* Seconds between two timestamps in ns, or -1 when either is missing. */
+static double secs(int64_t from, int64_t to)
+{
+    if (!from || !to || to < from)
+        return -1;
+    return (double)(to - from) / 1e9;
+}
+
+typedef struct callview {
+    char src[64], dst[64];
+    double duration, pdd, setup;
+    int64_t end;
+    const char *state;
+} callview;
+
+static void view(const sw_trace *t, const sw_call *k, callview *v)
+{
+    put_endpoint(v->src, sizeof v->src, sw_trace_endpoint(t, k->src));
+    put_endpoint(v->dst, sizeof v->dst, sw_trace_endpoint(t, k->dst));
+    const sw_msg *last = sw_trace_get(t, k->last);
+    v->end = k->t_end ? k->t_end : (last ? last->ts_ns : 0);
+    /* Duration of the conversation itself: answer to end (or to the end of
+     * the capture for calls still up); a call never answered lasted 0 s. */
+    v->duration = k->t_answer ? secs(k->t_answer, v->end) : 0;
+    v->pdd = secs(k->t_start, k->t_ringing);
+    v->setup = secs(k->t_start, k->t_answer);
+    v->state = k->kind == SW_CALL_INVITE ? sw_call_state_name(k->state)
+                                         : sw_call_kind_name(k->kind);
+}
+
+void sw_render_calls_begin(FILE *f, const sw_render_opts *o)
+{
+    if (o->format == SW_FMT_TSV)
+        fputs("index\tstart\tduration\tfrom_user\tto_user\tsrc\tdst\tstate\tfinal_code\t"
+              "final_reason\tmessages\tconversation\tlegs\tcall_id\n",
+              f);
+    else if (o->format == SW_FMT_TEXT)
+        fprintf(f, "%5s  %-15s %9s  %-14s %-14s %-21s %-21s %-10s %-22s %5s %5s\n", "#",
+                "start (UTC)", "duration", "from", "to", "source", "destination", "state",
+                "final", "msgs", "conv");
+}
+
+static void json_num_or_null(FILE *f, const char *key, double v)
+{
+    fprintf(f, ",\"%s\":", key);
+    if (v < 0)
+        fputs("null", f);
+    else
+        fprintf(f, "%.6f", v);
+}
+
+void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
+                         uint32_t i)
+{
+    const sw_call *k = sw_corr_call(c, i);
+    callview v;
+    view(t, k, &v);
+    if (o->format == SW_FMT_TSV) {
+        fprintf(f, "%" PRIu32 "\t", i + 1);
+        sw_render_epoch(f, k->t_start);
+        fprintf(f, "\t%.3f\t", v.duration < 0 ? 0 : v.duration);
+        sw_tsv_field(f, k->from_user);
+        putc('\t', f);
+        sw_tsv_field(f, k->to_user);
+        fprintf(f, "\t%s\t%s\t%s%s\t", v.src, v.dst, v.state, k->ongoing ? "" : "");
+        if (k->final_code)
+            fprintf(f, "%d", k->final_code);
+        putc('\t', f);
+        sw_tsv_field(f, k->final_reason);
+        fprintf(f, "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t", k->nmsgs, k->conversation + 1,
+                k->legs);
+        sw_tsv_field(f, k->call_id);
+        putc('\n', f);
+        return;
+    }
+    if (o->format == SW_FMT_JSON) {
+        fprintf(f, "{\"index\":%" PRIu32 ",\"call_id\":", i + 1);
+        sw_json_str(f, k->call_id);
+        fprintf(f, ",\"kind\":\"%s\",\"start\":", sw_call_kind_name(k->kind));
+        sw_render_epoch(f, k->t_start);
+        json_num_or_null(f, "duration", v.duration);
+        fputs(",\"from_user\":", f);
+        sw_json_str(f, k->from_user);
+        fputs(",\"to_user\":", f);
+        sw_json_str(f, k->to_user);
+        fputs(",\"src\":", f);
+        sw_json_cstr(f, v.src);
+        fputs(",\"dst\":", f);
+        sw_json_cstr(f, v.dst);
+        fprintf(f, ",\"state\":\"%s\",\"ongoing\":%s,\"final_code\":", v.state,
+                k->ongoing ? "true" : "false");
+        if (k->final_code)
+            fprintf(f, "%d", k->final_code);
+        else
+            fputs("null", f);
+        fputs(",\"final_reason\":", f);
+        if (k->final_code)
+            sw_json_str(f, k->final_reason);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"messages\":%" PRIu32 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64, k->nmsgs,
+                k->first, k->last);
+        json_num_or_null(f, "pdd", v.pdd);
+        json_num_or_null(f, "setup_time", v.setup);
+        fprintf(f, ",\"conversation\":%" PRIu32 ",\"legs\":%" PRIu32 ",\"linked_to\":",
+                k->conversation + 1, k->legs);
+        if (k->link_prev != SW_NONE)
+            fprintf(f, "%" PRIu32 ",\"link\":\"%s\"", k->link_prev + 1,
+                    sw_link_how_name((sw_link_how)k->link_how));
+        else
+            fputs("null,\"link\":null", f);
+        fputs("}\n", f);
+        return;
+    }
+    char tb[48], dur[24], fin[64];
+    sw_render_time(k->t_start, false, tb, sizeof tb);
+    tb[12] = '\0'; /* milliseconds are enough in the list */
+    snprintf(dur, sizeof dur, "%.1fs", v.duration < 0 ? 0 : v.duration);
+    if (k->final_code)
+        snprintf(fin, sizeof fin, "%d %.*s", k->final_code,
+                 (int)SW_MIN(k->final_reason.len, 18u), k->final_reason.p);
+    else
+        snprintf(fin, sizeof fin, "-");
+    char state[24];
+    snprintf(state, sizeof state, "%s%s", v.state, k->ongoing ? "*" : "");
+    fprintf(f, "%5" PRIu32 "  %-15s %9s  ", i + 1, tb, dur);
+    /* users come from the network: escaped, and cut to the column */
+    sw_text_safe(f, sw_str_make(k->from_user.p, SW_MIN(k->from_user.len, 14u)), false);
+    fprintf(f, "%*s", (int)(15 - SW_MIN(k->from_user.len, 14u)), "");
+    sw_text_safe(f, sw_str_make(k->to_user.p, SW_MIN(k->to_user.len, 14u)), false);
+    fprintf(f, "%*s", (int)(15 - SW_MIN(k->to_user.len, 14u)), "");
+    fprintf(f, "%-21s %-21s %-10s ", v.src, v.dst, state);
+    sw_text_safe(f, sw_str_cstr(fin), false);
+    fprintf(f, "%*s %5" PRIu32 " %5" PRIu32, (int)(22 - SW_MIN(strlen(fin), 22u)), "", k->nmsgs,
+            k->conversation + 1);
+    if (k->link_prev != SW_NONE)
+        fprintf(f, "  <- %s of #%" PRIu32, sw_link_how_name((sw_link_how)k->link_how),
+                k->link_prev + 1);
+    putc('\n', f);
+}
