@@ -792,8 +792,16 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
                  * retransmissions are part of the ending, not after it. */
                 if (dg->state == SW_DLG_TERMINATED && !ack)
                     c->m_flags[number - 1] |= SW_MF_AFTER_END;
-                if (!ack)
+                if (!ack) {
                     dg->nrequests++;
+                    /* RFC 3261 12.2.2: CSeq grows per sender within a dialog. */
+                    bool from_caller = sw_str_eq(from_tag, dg->from_tag);
+                    uint32_t *last = from_caller ? &dg->cseq_caller : &dg->cseq_callee;
+                    if (*last && s->cseq <= *last)
+                        c->m_flags[number - 1] |= SW_MF_CSEQ_ORDER;
+                    else
+                        *last = s->cseq;
+                }
                 if (is_method(method, "BYE")) {
                     dlg_end(dg, SW_DLG_END_BYE, number);
                     if (k->state == SW_CS_ANSWERED) {
@@ -936,8 +944,11 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
     bool initial = x->dialog == SW_NONE;
     if (dialog_creating && initial && to_tag.len && code > 100 && code < 300) {
         uint32_t d = dlg_find(c, call, from_tag, to_tag);
-        if (d == SW_NONE)
+        if (d == SW_NONE) {
             d = dlg_new(c, call, from_tag, to_tag, method, number);
+            if (d != SW_NONE)
+                c->dlgs[d].cseq_caller = x->cseq;
+        }
         if (d != SW_NONE) {
             sw_dialog *dg = &c->dlgs[d];
             c->m_dlg[number - 1] = d;

@@ -87,6 +87,8 @@ typedef struct sw_dialog {
     uint8_t state;           /* sw_dlg_state */
     uint8_t end;             /* sw_dlg_end */
     uint32_t nrequests;      /* in-dialog requests after creation */
+    uint32_t cseq_caller;    /* highest CSeq of the caller's requests (From tag side) */
+    uint32_t cseq_callee;    /* highest CSeq of the callee's requests, 0 none */
 } sw_dialog;
 
 /* ---- calls -------------------------------------------------------------- */
@@ -182,6 +184,7 @@ enum {
     SW_MF_NO_DIALOG = 1u << 1, /* in-dialog request (To tag) for no known dialog */
     SW_MF_AFTER_END = 1u << 2, /* in-dialog request after its dialog ended */
     SW_MF_STRAY = 1u << 3,     /* response to no known request */
+    SW_MF_CSEQ_ORDER = 1u << 4,/* in-dialog request whose CSeq is not above its sender's last */
 };
 
 typedef struct sw_corr sw_corr;
