@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "../capture/capture.h"
+#include "../correlate/correlate.h"
 #include "../trace/trace.h"
 #include "cli.h"
 
@@ -26,12 +27,21 @@ static const char usage[] =
 typedef struct hctx {
     sw_render_opts ro;
     const sw_trace *t;
+    sw_corr *corr;
+    int oom;
 } hctx;
 
+/* Each message goes through the transaction layer first, so the line can say
+ * whether it is a retransmission: that is known as soon as it arrives. */
 static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
 {
     hctx *h = ud;
-    sw_render_history_line(stdout, &h->ro, h->t, number, m, sip);
+    if (sw_corr_add(h->corr, number, m, sip)) {
+        h->oom = 1;
+        return 1;
+    }
+    sw_render_history_line(stdout, &h->ro, h->t, number, m, sip,
+                           sw_corr_msg_flags(h->corr, number));
     return 0;
 }
 
@@ -107,19 +117,27 @@ int sw_cmd_history(int argc, char **argv)
         return SW_EXIT_USAGE;
     }
     h.t = t;
+    h.corr = sw_corr_new(t, NULL);
+    if (!h.corr) {
+        sw_trace_free(t);
+        sw_capset_close(cs);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     sw_render_history_begin(stdout, &h.ro);
     int trc = sw_trace_read(t, cs, sink, &h);
     rc = sw_cli_report_inputs(cs);
     sw_cli_report_limits(t);
-    if (trc == SW_ENOMEM) {
+    if (trc == SW_ENOMEM || h.oom) {
         sw_cli_error("out of memory after %zu messages", sw_trace_count(t));
         rc = SW_EXIT_USAGE;
     }
     if (stats)
         sw_cli_print_stats(t);
     rc = sw_cli_finish_output(rc);
+    sw_corr_free(h.corr);
     sw_trace_free(t);
     sw_capset_close(cs);
     return rc;

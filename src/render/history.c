@@ -112,11 +112,11 @@ void sw_render_history_begin(FILE *f, const sw_render_opts *o)
 {
     if (o->format == SW_FMT_TSV)
         put_c(f, "number\tepoch\tsrc_ip\tsrc_port\tdst_ip\tdst_port\ttransport\tmethod\tstatus\t"
-                 "call_id\tcseq_seq\tcseq_method\n");
+                 "call_id\tcseq_seq\tcseq_method\tretrans\n");
 }
 
 static void history_tsv(FILE *f, const sw_trace *t, uint64_t number, const sw_msg *m,
-                        const sw_sip_msg *sip)
+                        const sw_sip_msg *sip, unsigned mflags)
 {
     const sw_endpoint *s = sw_trace_endpoint(t, m->src), *d = sw_trace_endpoint(t, m->dst);
     put_u64(f, number);
@@ -145,7 +145,7 @@ static void history_tsv(FILE *f, const sw_trace *t, uint64_t number, const sw_ms
         put_u64(f, sip->cseq);
     putc_unlocked('\t', f);
     sw_tsv_field(f, sip->cseq_method);
-    putc_unlocked('\n', f);
+    put_c(f, (mflags & SW_MF_RETRANS) ? "\t1\n" : "\t0\n");
 }
 
 static void json_key(FILE *f, const char *k, bool first)
@@ -167,7 +167,7 @@ static void json_str_or_null(FILE *f, const char *k, sw_str v, bool present)
 }
 
 static void history_json(FILE *f, const sw_trace *t, uint64_t number, const sw_msg *m,
-                         const sw_sip_msg *sip)
+                         const sw_sip_msg *sip, unsigned mflags)
 {
     const sw_endpoint *s = sw_trace_endpoint(t, m->src), *d = sw_trace_endpoint(t, m->dst);
     char tb[48];
@@ -210,6 +210,8 @@ static void history_json(FILE *f, const sw_trace *t, uint64_t number, const sw_m
     sw_str br = top_branch(sip);
     json_str_or_null(f, "branch", br, br.len > 0);
     json_str_or_null(f, "malformed", sw_str_cstr(sip->malformed), sip->malformed != NULL);
+    json_key(f, "retrans", false);
+    put_c(f, (mflags & SW_MF_RETRANS) ? "true" : "false");
     json_key(f, "frame", false);
     put_u64(f, m->frame);
     json_key(f, "input", false);
@@ -247,7 +249,7 @@ static const char *status_color(int code)
 }
 
 static void history_text(FILE *f, const sw_render_opts *o, const sw_trace *t, uint64_t number,
-                         const sw_msg *m, const sw_sip_msg *sip)
+                         const sw_msg *m, const sw_sip_msg *sip, unsigned mflags)
 {
     char tb[48];
     fprintf(f, "%5" PRIu64 "  %s  ", number, sw_render_time(m->ts_ns, false, tb, sizeof tb));
@@ -287,6 +289,8 @@ static void history_text(FILE *f, const sw_render_opts *o, const sw_trace *t, ui
             putc_unlocked(')', f);
         }
     }
+    if (mflags & SW_MF_RETRANS)
+        put_c(f, "  [retransmission]");
     if (m->pflags & (SW_PAYF_IPFRAG | SW_PAYF_TCPSEGS))
         put_c(f, "  [reassembled]");
     if ((m->pflags & SW_PAYF_TRUNC) || (sip->flags & SW_SIPF_TRUNCATED))
@@ -300,12 +304,13 @@ static void history_text(FILE *f, const sw_render_opts *o, const sw_trace *t, ui
 }
 
 void sw_render_history_line(FILE *f, const sw_render_opts *o, const sw_trace *t,
-                            uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
+                            uint64_t number, const sw_msg *m, const sw_sip_msg *sip,
+                            unsigned mflags)
 {
     switch (o->format) {
-    case SW_FMT_TSV: history_tsv(f, t, number, m, sip); break;
-    case SW_FMT_JSON: history_json(f, t, number, m, sip); break;
-    default: history_text(f, o, t, number, m, sip); break;
+    case SW_FMT_TSV: history_tsv(f, t, number, m, sip, mflags); break;
+    case SW_FMT_JSON: history_json(f, t, number, m, sip, mflags); break;
+    default: history_text(f, o, t, number, m, sip, mflags); break;
     }
 }
 

@@ -42,9 +42,11 @@ typedef struct sw_render_opts {
 
 /* history: the header line (tsv) or nothing. */
 void sw_render_history_begin(FILE *f, const sw_render_opts *o);
-/* history: one line for message `number`. */
+/* history: one line for message `number`; mflags are the correlate's
+ * SW_MF_* flags of the message (retransmission, no dialog, ...). */
 void sw_render_history_line(FILE *f, const sw_render_opts *o, const sw_trace *t,
-                            uint64_t number, const sw_msg *m, const sw_sip_msg *sip);
+                            uint64_t number, const sw_msg *m, const sw_sip_msg *sip,
+                            unsigned mflags);
 /* show: message `number` in full: origin (frames, reassembly), raw text and
  * decoded view (text), or one JSON object (json). */
 void sw_render_show(FILE *f, const sw_render_opts *o, const sw_trace *t, size_t ninputs,
