@@ -203,7 +203,9 @@ struct sw_corr {
     /* per message, index number-1 */
     uint32_t *m_txn, *m_call, *m_dlg, *m_next;
     uint8_t *m_flags;
+    uint16_t *m_code;
     size_t m_cap;
+    uint64_t m_count; /* highest number added */
     uint64_t *call_tail; /* last message number per call (for m_next chains) */
     size_t call_tail_cap;
     int64_t last_ts;
@@ -250,6 +252,7 @@ void sw_corr_free(sw_corr *c)
     free(c->m_dlg);
     free(c->m_next);
     free(c->m_flags);
+    free(c->m_code);
     free(c->call_tail);
     free(c);
 }
@@ -611,6 +614,10 @@ static int msg_slots(sw_corr *c, uint64_t number)
     if (!f)
         return SW_ENOMEM;
     c->m_flags = f;
+    uint16_t *g = realloc(c->m_code, nc * 2);
+    if (!g)
+        return SW_ENOMEM;
+    c->m_code = g;
     c->m_cap = nc;
     return 0;
 }
@@ -1030,6 +1037,9 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
     c->m_dlg[i] = SW_NONE;
     c->m_next[i] = 0;
     c->m_flags[i] = 0;
+    if (number > c->m_count)
+        c->m_count = number;
+    c->m_code[i] = s->is_request || s->status < 0 || s->status > 999 ? 0 : (uint16_t)s->status;
     c->last_ts = m->ts_ns;
 
     uint32_t call = call_get(c, s->call_id, number, m);
@@ -1180,12 +1190,13 @@ const sw_reg *sw_corr_reg(const sw_corr *c, uint32_t i) { return i < c->nregs ? 
 size_t sw_corr_nsubs(const sw_corr *c) { return c->nsubs; }
 const sw_sub *sw_corr_sub(const sw_corr *c, uint32_t i) { return i < c->nsubs ? &c->subs[i] : NULL; }
 
-static bool have_msg(const sw_corr *c, uint64_t n) { return n >= 1 && n <= c->m_cap && c->m_call; }
+static bool have_msg(const sw_corr *c, uint64_t n) { return n >= 1 && n <= c->m_count; }
 
 uint32_t sw_corr_msg_txn(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_txn[n - 1] : SW_NONE; }
 uint32_t sw_corr_msg_call(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_call[n - 1] : SW_NONE; }
 uint32_t sw_corr_msg_dialog(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_dlg[n - 1] : SW_NONE; }
 uint8_t sw_corr_msg_flags(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_flags[n - 1] : 0; }
+uint16_t sw_corr_msg_code(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_code[n - 1] : 0; }
 
 uint64_t sw_corr_call_next(const sw_corr *c, uint32_t call, uint64_t number)
 {

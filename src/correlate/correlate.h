@@ -223,6 +223,8 @@ uint32_t sw_corr_msg_txn(const sw_corr *c, uint64_t number);
 uint32_t sw_corr_msg_call(const sw_corr *c, uint64_t number);
 uint32_t sw_corr_msg_dialog(const sw_corr *c, uint64_t number);
 uint8_t sw_corr_msg_flags(const sw_corr *c, uint64_t number);
+/* Status code of a response, 0 for a request. */
+uint16_t sw_corr_msg_code(const sw_corr *c, uint64_t number);
 /* Next message of the same call after `number` (0 = first), 0 at the end. */
 uint64_t sw_corr_call_next(const sw_corr *c, uint32_t call, uint64_t number);
 

@@ -133,6 +133,11 @@ static void test_basic_call(void **state)
     while ((n = sw_corr_call_next(md.c, 0, n)) != 0)
         cnt++;
     assert_int_equal(cnt, 7);
+    /* Out of range numbers answer "nothing", not stale memory. */
+    assert_int_equal(sw_corr_msg_txn(md.c, 8), SW_NONE);
+    assert_int_equal(sw_corr_msg_call(md.c, 0), SW_NONE);
+    assert_int_equal(sw_corr_msg_code(md.c, 4), 200);
+    assert_int_equal(sw_corr_msg_code(md.c, 1), 0);
     drop(&md);
 }
 
