@@ -225,3 +225,11 @@ void sw_cli_model_free(sw_cli_model *mdl)
     sw_capset_close(mdl->cs);
     memset(mdl, 0, sizeof *mdl);
 }
+
+uint32_t sw_cli_find_call(const sw_corr *c, const char *arg)
+{
+    uint64_t idx;
+    if (sw_str_to_u64(sw_str_cstr(arg), UINT32_MAX, &idx) && idx >= 1 && idx <= sw_corr_ncalls(c))
+        return (uint32_t)(idx - 1);
+    return sw_corr_find_call(c, sw_str_cstr(arg));
+}

@@ -65,6 +65,9 @@ typedef struct sw_cli_model {
 int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
                       size_t nlink, bool stats);
 void sw_cli_model_free(sw_cli_model *mdl);
+/* A call named on the command line: its 1-based index from `calls`, or its
+ * Call-ID. SW_NONE (UINT32_MAX) when there is no such call. */
+uint32_t sw_cli_find_call(const struct sw_corr *c, const char *arg);
 
 /* Warns on stderr about every bound that was hit while reading (nothing is
  * dropped silently). */
@@ -80,5 +83,8 @@ int sw_cmd_history(int argc, char **argv);
 int sw_cmd_show(int argc, char **argv);
 int sw_cmd_explain(int argc, char **argv);
 int sw_cmd_calls(int argc, char **argv);
+int sw_cmd_flow(int, char **);
+int sw_cmd_stats(int, char **);
+int sw_cmd_diagnose(int argc, char **argv);
 
 #endif

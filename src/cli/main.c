@@ -13,9 +13,12 @@ static const char usage[] =
     "SIP troubleshooting: what happened in a capture, what went wrong, why.\n"
     "\n"
     "commands:\n"
-    "  history INPUT...     one line per SIP message (default when no command is given)\n"
+    "  diagnose INPUT...    what went wrong, why, evidence, what to do (the default)\n"
+    "  history INPUT...     one line per SIP message\n"
     "  show INPUT... N      message N in full: origin, raw text, decoded view\n"
     "  calls INPUT...       one line per call: state, timings, linked legs\n"
+    "  flow INPUT... CALL   ladder diagram of a call (index from calls, or a Call-ID)\n"
+    "  stats INPUT...       counts per method and code, ASR, NER, PDD, registrations\n"
     "  explain CODE|LINE    what a SIP response code or reason phrase means\n"
     "\n"
     "  -h, --help           this help (COMMAND --help for a command's options)\n"
@@ -35,6 +38,9 @@ static const cmd cmds[] = {
     {"show", sw_cmd_show},
     {"explain", sw_cmd_explain},
     {"calls", sw_cmd_calls},
+    {"flow", sw_cmd_flow},
+    {"stats", sw_cmd_stats},
+    {"diagnose", sw_cmd_diagnose},
 };
 
 int main(int argc, char **argv)
@@ -60,8 +66,8 @@ int main(int argc, char **argv)
     /* No command: an existing file or "-" (or an option) runs the default. */
     struct stat st;
     if (a[0] == '-' || stat(a, &st) == 0) {
-        argv[0] = (char *)"history";
-        return sw_cmd_history(argc, argv);
+        argv[0] = (char *)"diagnose";
+        return sw_cmd_diagnose(argc, argv);
     }
     sw_cli_error("'%s' is neither a command nor a readable file (see sipwhy --help)", a);
     return SW_EXIT_USAGE;

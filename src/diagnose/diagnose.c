@@ -1,0 +1,892 @@
+/*
+ * diagnose: the rule engine and the rules.
+ *
+ * A rule walks the model and calls emit() with the rule's id and the facts
+ * that fill its text's placeholders; evidence() adds message numbers with
+ * notes. Findings with the same id and call are merged (a registration
+ * loop is one finding with many messages, not hundreds of findings).
+ */
+#define _GNU_SOURCE
+#include "diagnose.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rules_text.h"
+
+#define MAX_EVIDENCE 12
+#define MAX_ARGS 9
+
+const char *sw_severity_name(sw_severity s)
+{
+    static const char *n[] = {"info", "warning", "error"};
+    return (unsigned)s < 3 ? n[s] : "?";
+}
+
+struct sw_diag {
+    const sw_trace *t;
+    const sw_corr *c;
+    sw_kb_lang lang;
+    sw_arena arena;
+    sw_finding *f;
+    size_t n, cap;
+    int oom;
+    /* two parse slots: a rule often looks at a request and its response */
+    sw_sip_header hdrs[2][256];
+    sw_sip_msg sip[2];
+    uint64_t parsed[2];
+};
+
+sw_diag *sw_diag_new(const sw_trace *t, const sw_corr *c, sw_kb_lang lang)
+{
+    sw_diag *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->t = t;
+    d->c = c;
+    d->lang = lang;
+    sw_arena_init(&d->arena, 64 * 1024);
+    return d;
+}
+
+void sw_diag_free(sw_diag *d)
+{
+    if (!d)
+        return;
+    sw_arena_fini(&d->arena);
+    free(d->f);
+    free(d);
+}
+
+size_t sw_diag_count(const sw_diag *d) { return d->n; }
+const sw_finding *sw_diag_finding(const sw_diag *d, size_t i) { return i < d->n ? &d->f[i] : NULL; }
+
+size_t sw_diag_count_severity(const sw_diag *d, sw_severity s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++)
+        k += d->f[i].severity == s;
+    return k;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* Parses message n into slot (0 or 1); NULL when it is not there. */
+static const sw_sip_msg *parse(sw_diag *d, int slot, uint64_t n)
+{
+    if (d->parsed[slot] == n && n)
+        return &d->sip[slot];
+    const sw_msg *m = sw_trace_get(d->t, n);
+    if (!m || sw_trace_parse(d->t, m, &d->sip[slot], d->hdrs[slot], 256) < 0)
+        return NULL;
+    d->parsed[slot] = n;
+    return &d->sip[slot];
+}
+
+static const char *ep(sw_diag *d, uint32_t id)
+{
+    const sw_endpoint *e = sw_trace_endpoint(d->t, id);
+    if (!e)
+        return "?";
+    char buf[80];
+    snprintf(buf, sizeof buf, e->addr.family == 6 ? "[%s]:%u" : "%s:%u", e->text, e->port);
+    char *s = sw_arena_dup(&d->arena, buf, strlen(buf) + 1);
+    return s ? s : "?";
+}
+
+/* printf into the arena: the result lives as long as the diagnosis. */
+static const char *str(sw_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *str(sw_diag *d, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *s = sw_arena_dup(&d->arena, buf, strlen(buf) + 1);
+    if (!s)
+        d->oom = 1;
+    return s ? s : "";
+}
+
+static const char *num(sw_diag *d, uint64_t n) { return str(d, "%" PRIu64, n); }
+
+/* A slice as a terminal-safe C string (bytes from the network). */
+static const char *sl(sw_diag *d, sw_str s)
+{
+    char buf[256];
+    size_t k = 0;
+    for (size_t i = 0; i < s.len && k + 5 < sizeof buf; i++) {
+        unsigned char ch = (unsigned char)s.p[i];
+        if (ch < 0x20 || ch == 0x7f)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "\\x%02x", ch);
+        else
+            buf[k++] = (char)ch;
+    }
+    buf[k] = '\0';
+    return str(d, "%s", buf);
+}
+
+/* Fills {1}..{9} in tpl from args. */
+static const char *fill(sw_diag *d, const char *tpl, const char *const *args, size_t nargs)
+{
+    if (!tpl)
+        return "";
+    sw_buf b;
+    sw_buf_init(&b);
+    for (const char *p = tpl; *p; p++) {
+        if (p[0] == '{' && p[1] >= '1' && p[1] <= '9' && p[2] == '}') {
+            size_t k = (size_t)(p[1] - '1');
+            const char *a = k < nargs && args[k] ? args[k] : "";
+            sw_buf_append(&b, a, strlen(a));
+            p += 2;
+        } else {
+            sw_buf_append(&b, p, 1);
+        }
+    }
+    sw_buf_append(&b, "", 1);
+    char *s = b.p ? sw_arena_dup(&d->arena, b.p, b.len) : NULL;
+    sw_buf_fini(&b);
+    if (!s)
+        d->oom = 1;
+    return s ? s : "";
+}
+
+static const rule_text *text_of(const char *id)
+{
+    for (size_t i = 0; i < SW_ARRAY_LEN(RULE_TEXTS); i++)
+        if (!strcmp(RULE_TEXTS[i].id, id))
+            return &RULE_TEXTS[i];
+    return NULL;
+}
+
+/* Adds (or merges into) the finding (id, key). Returns it, NULL on OOM. */
+static sw_finding *emit_keyed(sw_diag *d, const char *id, sw_severity sev, uint32_t call,
+                              uint64_t key, uint64_t at, const char *const *args, size_t nargs)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->f[i].key == key && !strcmp(d->f[i].id, id)) {
+            d->f[i].occurrences++;
+            return &d->f[i];
+        }
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 16;
+        sw_finding *nf = realloc(d->f, nc * sizeof *nf);
+        if (!nf) {
+            d->oom = 1;
+            return NULL;
+        }
+        d->f = nf;
+        d->cap = nc;
+    }
+    const rule_text *rt = text_of(id);
+    sw_finding *f = &d->f[d->n++];
+    memset(f, 0, sizeof *f);
+    f->id = id;
+    f->severity = (uint8_t)sev;
+    f->call = call;
+    f->at = at;
+    f->key = key;
+    f->occurrences = 1;
+    unsigned l = d->lang == SW_KB_RU ? 1 : 0;
+    f->title = fill(d, rt ? rt->title[l] : id, args, nargs);
+    f->cause = fill(d, rt ? rt->cause[l] : "", args, nargs);
+    f->impact = fill(d, rt ? rt->impact[l] : "", args, nargs);
+    f->advice = fill(d, rt ? rt->advice[l] : "", args, nargs);
+    f->evidence = sw_arena_alloc(&d->arena, MAX_EVIDENCE * sizeof *f->evidence);
+    if (!f->evidence)
+        d->oom = 1;
+    return f;
+}
+
+/* One finding per rule and call (SW_NONE: per message `at`). */
+static sw_finding *emit(sw_diag *d, const char *id, sw_severity sev, uint32_t call, uint64_t at,
+                        const char *const *args, size_t nargs)
+{
+    uint64_t key = call != SW_NONE ? (uint64_t)call : (1ull << 63) | at;
+    return emit_keyed(d, id, sev, call, key, at, args, nargs);
+}
+
+/* Adds evidence (message n, note from the evidence template `key` of the
+ * rule texts, filled with args); a finding keeps at most MAX_EVIDENCE. */
+static void evidence(sw_diag *d, sw_finding *f, uint64_t n, const char *key,
+                     const char *const *args, size_t nargs)
+{
+    if (!f || !f->evidence || !n)
+        return;
+    for (uint32_t i = 0; i < f->nevidence; i++)
+        if (f->evidence[i].number == n)
+            return;
+    if (f->nevidence == MAX_EVIDENCE) {
+        f->more_evidence++;
+        return;
+    }
+    const char *tpl = key;
+    for (size_t i = 0; i < SW_ARRAY_LEN(EVIDENCE_TEXTS); i++)
+        if (!strcmp(EVIDENCE_TEXTS[i].key, key)) {
+            tpl = EVIDENCE_TEXTS[i].text[d->lang == SW_KB_RU ? 1 : 0];
+            break;
+        }
+    f->evidence[f->nevidence].number = n;
+    f->evidence[f->nevidence].note = fill(d, tpl, args, nargs);
+    f->nevidence++;
+    if (n < f->at || !f->at)
+        f->at = n;
+}
+
+#define ARGS(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
+
+static const char *status_line(sw_diag *d, uint64_t n)
+{
+    const sw_sip_msg *s = parse(d, 1, n);
+    if (!s)
+        return "?";
+    return str(d, "%d %s", s->status, sl(d, s->reason));
+}
+
+static const char *method_of(sw_diag *d, const sw_txn *x) { return sl(d, x->method); }
+
+static bool is_m(sw_str m, const char *name) { return sw_str_eq_cstr(m, name); }
+
+/* KB text of a response for causes/advice: brief meaning and first check. */
+static const char *kb_meaning(sw_diag *d, uint64_t n)
+{
+    const sw_sip_msg *s = parse(d, 1, n);
+    if (!s)
+        return "";
+    const sw_kb_entry *e = sw_kb_find(s->status, s->reason, NULL);
+    if (!e)
+        return "";
+    const sw_kb_entry *base = (e->kind == SW_KB_VARIANT && e->base) ? e->base : e;
+    return sw_kb_text(base->meaning, d->lang);
+}
+
+static const char *kb_check(sw_diag *d, uint64_t n)
+{
+    const sw_sip_msg *s = parse(d, 1, n);
+    if (!s)
+        return "";
+    const sw_kb_entry *e = sw_kb_find(s->status, s->reason, NULL);
+    if (!e)
+        return "";
+    const sw_kb_entry *base = (e->kind == SW_KB_VARIANT && e->base) ? e->base : e;
+    const char *const *checks = base->checks[d->lang == SW_KB_RU ? 1 : 0];
+    if (!base->n_checks || !checks)
+        return "";
+    if (base->n_checks == 1)
+        return checks[0];
+    return str(d, "%s %s", checks[0], checks[1]);
+}
+
+/* Merge key for a transaction's finding: calls are reported one by one;
+ * repeated non-INVITE requests (registration loops, keep-alives), which use
+ * a new Call-ID per try, are one finding per client, server, method, code. */
+static uint64_t txn_key(const sw_txn *x)
+{
+    if (sw_str_eq_cstr(x->method, "INVITE"))
+        return x->call;
+    return (3ull << 62) ^ ((uint64_t)x->client << 40) ^ ((uint64_t)x->server << 20) ^
+           sw_hash(x->method.p, x->method.len) ^ (uint64_t)x->final_code;
+}
+
+/* ---- 481 family -------------------------------------------------------- */
+
+static const char *end_kind(sw_diag *d, const sw_dialog *dg)
+{
+    unsigned l = d->lang == SW_KB_RU ? 1 : 0;
+    switch (dg->end) {
+    case SW_DLG_END_BYE: return l ? "BYE" : "a BYE";
+    case SW_DLG_END_CANCEL: return "CANCEL";
+    case SW_DLG_END_FAILURE: return l ? "отказ на INVITE" : "a failure response to the INVITE";
+    case SW_DLG_END_REPLACED: return l ? "INVITE с Replaces" : "an INVITE with Replaces";
+    case SW_DLG_END_NOTIFY: return "NOTIFY (terminated)";
+    default: return l ? "завершение" : "its end";
+    }
+}
+
+/* The last request of transaction x before message `before` (the copy that
+ * the response answers). */
+static uint64_t request_before(sw_diag *d, uint32_t tx, uint64_t before)
+{
+    const sw_txn *x = sw_corr_txn(d->c, tx);
+    uint64_t best = x->request;
+    for (uint64_t n = sw_corr_call_next(d->c, x->call, 0); n && n < before;
+         n = sw_corr_call_next(d->c, x->call, n))
+        if (sw_corr_msg_txn(d->c, n) == tx && sw_corr_msg_code(d->c, n) == 0)
+            best = n;
+    return best;
+}
+
+static uint32_t txn_cancelled_by(sw_diag *d, uint32_t cancel_tx)
+{
+    for (size_t i = 0; i < sw_corr_ntxns(d->c); i++)
+        if (sw_corr_txn(d->c, (uint32_t)i)->cancel == cancel_tx)
+            return (uint32_t)i;
+    return SW_NONE;
+}
+
+static const sw_sub *sub_of(sw_diag *d, uint32_t call, uint32_t dialog, uint64_t before)
+{
+    const sw_sub *best = NULL;
+    for (size_t i = 0; i < sw_corr_nsubs(d->c); i++) {
+        const sw_sub *u = sw_corr_sub(d->c, (uint32_t)i);
+        if (u->call == call && (dialog == SW_NONE || u->dialog == dialog || u->dialog == SW_NONE) &&
+            u->created < before)
+            best = u;
+    }
+    return best;
+}
+
+static void rule_481(sw_diag *d)
+{
+    const sw_corr *c = d->c;
+    size_t total = sw_trace_count(d->t);
+    for (uint64_t n = 1; n <= total; n++) {
+        if (sw_corr_msg_code(c, n) != 481)
+            continue;
+        uint32_t tx = sw_corr_msg_txn(c, n);
+        if (tx == SW_NONE)
+            continue;
+        const sw_txn *x = sw_corr_txn(c, tx);
+        uint32_t call = x->call;
+        uint64_t req = request_before(d, tx, n);
+        const char *method = method_of(d, x);
+        const char *rcv = ep(d, x->server), *snd = ep(d, x->client);
+        uint8_t rflags = req ? sw_corr_msg_flags(c, req) : 0;
+        const sw_sip_msg *rs = req ? parse(d, 0, req) : NULL;
+
+        /* A retransmission answered after the original got its answer. */
+        if (x->final && x->final != n && x->final_code != 481 && x->final < n) {
+            sw_finding *f = emit(d, "481-duplicate-request", SW_SEV_INFO, call, n,
+                                 ARGS(method, num(d, x->final), status_line(d, x->final),
+                                      num(d, req), snd, rcv));
+            evidence(d, f, x->request, "req-original", ARGS(method));
+            evidence(d, f, x->final, "answered", ARGS(status_line(d, x->final)));
+            evidence(d, f, req, "req-retrans", ARGS(method));
+            evidence(d, f, n, "got-481", NULL, 0);
+            continue;
+        }
+        if (is_m(x->method, "CANCEL")) {
+            uint32_t inv = txn_cancelled_by(d, tx);
+            const sw_txn *ix = inv != SW_NONE ? sw_corr_txn(c, inv) : NULL;
+            sw_finding *f;
+            if (ix && ix->final && ix->final < req) {
+                f = emit(d, "481-cancel-no-transaction", SW_SEV_INFO, call, n,
+                         ARGS(num(d, req), status_line(d, ix->final), num(d, ix->final), snd, rcv,
+                              d->lang == SW_KB_RU
+                                  ? "Звонящий положил трубку в тот момент, когда вызываемый уже ответил (гонка CANCEL/200)."
+                                  : "The caller hung up just as the callee answered (the CANCEL/200 race)."));
+                evidence(d, f, ix->request, "invite", NULL, 0);
+                evidence(d, f, ix->final, "invite-final", ARGS(status_line(d, ix->final)));
+            } else {
+                f = emit(d, "481-cancel-no-transaction", SW_SEV_WARNING, call, n,
+                         ARGS(num(d, req), "-", "-", snd, rcv,
+                              d->lang == SW_KB_RU
+                                  ? "В захвате нет INVITE, к которому относится этот CANCEL: получатель его не видел, или ветка Via в CANCEL не совпадает с веткой INVITE."
+                                  : "No INVITE transaction in the capture matches this CANCEL: the receiver never saw the INVITE, or the CANCEL's Via branch differs from the INVITE's."));
+            }
+            evidence(d, f, req, "cancel", NULL, 0);
+            evidence(d, f, n, "got-481", NULL, 0);
+            continue;
+        }
+        if (is_m(x->method, "NOTIFY") || is_m(x->method, "SUBSCRIBE")) {
+            uint32_t dlg = req ? sw_corr_msg_dialog(c, req) : SW_NONE;
+            const sw_sub *u = sub_of(d, call, dlg, req ? req : n);
+            const sw_dialog *dg = dlg != SW_NONE ? sw_corr_dialog(c, dlg) : NULL;
+            if (is_m(x->method, "SUBSCRIBE")) {
+                /* The seed's forum case: a device "fails to register" with
+                 * 481, but the 481 answers its SUBSCRIBE. */
+                const char *regnote = "";
+                for (size_t i = 0; i < sw_corr_nregs(c); i++) {
+                    const sw_reg *r = sw_corr_reg(c, (uint32_t)i);
+                    if (r->client == x->client && r->last) {
+                        regnote = str(d, d->lang == SW_KB_RU
+                                             ? " Этот 481 — ответ на SUBSCRIBE, а не на REGISTER: регистрация того же устройства получила %s (сообщение %" PRIu64 ")."
+                                             : " This 481 answers the SUBSCRIBE, not the REGISTER: the same device's registration got %s (message %" PRIu64 ").",
+                                      status_line(d, r->last), r->last);
+                        break;
+                    }
+                }
+                sw_finding *f = emit(d, "481-subscription-refresh", SW_SEV_WARNING, call, n,
+                                     ARGS(num(d, req), u ? sl(d, u->event) : "?", regnote, snd, rcv));
+                if (u)
+                    evidence(d, f, u->created, "sub-created", ARGS(u->implicit ? "REFER" : "SUBSCRIBE"));
+                evidence(d, f, req, "sub-refresh", NULL, 0);
+                evidence(d, f, n, "got-481", NULL, 0);
+                continue;
+            }
+            /* NOTIFY after its subscription or dialog ended. */
+            uint64_t ender = 0;
+            const char *ender_kind = "";
+            if (u && u->terminated && u->terminated < req) {
+                ender = u->terminated;
+                ender_kind = "NOTIFY (Subscription-State: terminated)";
+            } else if (dg && dg->ended && dg->ended < req) {
+                ender = dg->ended;
+                ender_kind = end_kind(d, dg);
+            }
+            if (ender) {
+                const char *linked = "";
+                const sw_call *k = sw_corr_call(c, call);
+                if (u && u->implicit && k && k->legs > 1) {
+                    for (size_t i = 0; i < sw_corr_ncalls(c); i++) {
+                        const sw_call *o = sw_corr_call(c, (uint32_t)i);
+                        if (i != call && o->conversation == k->conversation) {
+                            linked = str(d, d->lang == SW_KB_RU
+                                                ? " Сам перевод прошёл: разговор продолжился в вызове #%zu (%s, Call-ID %s)."
+                                                : " The transfer itself worked: the conversation went on in call #%zu (%s, Call-ID %s).",
+                                         i + 1, sw_call_state_name((sw_call_state)o->state),
+                                         sl(d, o->call_id));
+                            break;
+                        }
+                    }
+                }
+                sw_finding *f = emit(
+                    d, "481-notify-after-subscription-ended",
+                    u && u->implicit ? SW_SEV_INFO : SW_SEV_WARNING, call, n,
+                    ARGS(num(d, req), u ? (u->implicit ? "REFER" : "SUBSCRIBE") : "?",
+                         u ? num(d, u->created) : "?", ender_kind, num(d, ender), linked, snd,
+                         rcv,
+                         u && u->implicit
+                             ? (d->lang == SW_KB_RU
+                                    ? " Это типичная картина перевода вызова: переводящий кладёт трубку (BYE), как только REFER принят, а переводимый ещё шлёт NOTIFY с ходом нового вызова."
+                                    : " This is the usual pattern of a blind transfer: the transferor hangs up (BYE) as soon as the REFER is accepted, while the transferee still sends NOTIFYs reporting how the new call is going.")
+                             : ""));
+                if (u)
+                    evidence(d, f, u->created, "sub-created", ARGS(u->implicit ? "REFER" : "SUBSCRIBE"));
+                evidence(d, f, ender, "ended-here", ARGS(ender_kind));
+                evidence(d, f, req, "late-notify", NULL, 0);
+                evidence(d, f, n, "got-481", NULL, 0);
+                continue;
+            }
+        }
+        if (rflags & SW_MF_AFTER_END) {
+            uint32_t dlg = sw_corr_msg_dialog(c, req);
+            const sw_dialog *dg = dlg != SW_NONE ? sw_corr_dialog(c, dlg) : NULL;
+            sw_finding *f = emit(d, "481-after-dialog-ended", SW_SEV_WARNING, call, n,
+                                 ARGS(method, num(d, req), dg ? end_kind(d, dg) : "?",
+                                      dg ? num(d, dg->ended) : "?", snd, rcv));
+            if (dg)
+                evidence(d, f, dg->ended, "ended-here", ARGS(end_kind(d, dg)));
+            evidence(d, f, req, "late-request", ARGS(method));
+            evidence(d, f, n, "got-481", NULL, 0);
+            continue;
+        }
+        /* Tags never seen, or a dialog the receiver lost. */
+        const sw_call *k = sw_corr_call(c, call);
+        const char *why;
+        if (!req || (rflags & SW_MF_NO_DIALOG)) {
+            if (k && k->ndialogs > 0)
+                why = d->lang == SW_KB_RU
+                          ? " У этого Call-ID есть другие диалоги, но их теги не совпадают: похоже, что SBC, ALG или B2BUA по дороге переписал теги."
+                          : " This Call-ID has other dialogs, but none with these tags: something on the path (an SBC, a SIP ALG, a B2BUA) may have rewritten them.";
+            else
+                why = d->lang == SW_KB_RU
+                          ? " Начало этого диалога в захвате отсутствует: вероятно, он начался до начала записи."
+                          : " The capture holds no start of this dialog: it probably began before the capture did.";
+        } else {
+            why = d->lang == SW_KB_RU
+                      ? " Диалог в захвате жив, значит получатель потерял его состояние (перезапуск, переключение на резерв, другой сервер за балансировщиком)."
+                      : " The dialog is alive in the capture, so the receiver lost its state (a restart, a failover, another server behind a load balancer).";
+        }
+        const char *hurt = is_m(x->method, "BYE")
+                               ? (d->lang == SW_KB_RU
+                                      ? "Одна сторона считает вызов завершённым, другая может держать его дальше."
+                                      : "One side considers the call ended; the other may keep it up.")
+                               : (d->lang == SW_KB_RU
+                                      ? "Запрос не выполнен: изменение сеанса (удержание, смена кодека, продление таймера) не произошло."
+                                      : "The request failed: the change it asked for (hold, codec change, session refresh, transfer) did not happen.");
+        sw_finding *f = emit(d, "481-unknown-dialog", SW_SEV_WARNING, call, n,
+                             ARGS(method, num(d, req), why, hurt, snd, rcv));
+        evidence(d, f, req, "unknown-dialog-req", ARGS(method));
+        evidence(d, f, n, "got-481", NULL, 0);
+        (void)rs;
+    }
+}
+
+/* ---- authentication ------------------------------------------------------ */
+
+static const sw_sip_header *creds(const sw_sip_msg *s)
+{
+    return s->first[SW_HDR_AUTHORIZATION] ? s->first[SW_HDR_AUTHORIZATION]
+                                          : s->first[SW_HDR_PROXY_AUTHORIZATION];
+}
+
+static bool stale_challenge(const sw_sip_msg *r)
+{
+    const sw_sip_header *h = r->first[SW_HDR_WWW_AUTHENTICATE]
+                                 ? r->first[SW_HDR_WWW_AUTHENTICATE]
+                                 : r->first[SW_HDR_PROXY_AUTHENTICATE];
+    sw_sip_auth a;
+    if (h && sw_sip_auth_parse(h->value, &a) == 0 && a.stale)
+        return true;
+    /* Vendors put it in the phrase ("AUTH Error: Stall nonce"). */
+    for (size_t i = 0; i + 5 <= r->reason.len; i++)
+        if (sw_str_iprefix(sw_str_make(r->reason.p + i, r->reason.len - i), "stale") ||
+            sw_str_iprefix(sw_str_make(r->reason.p + i, r->reason.len - i), "stall"))
+            return true;
+    return false;
+}
+
+/* Is there a later request of the same method in the call carrying credentials? */
+static bool answered_later(sw_diag *d, const sw_txn *x)
+{
+    for (uint64_t n = sw_corr_call_next(d->c, x->call, x->final); n;
+         n = sw_corr_call_next(d->c, x->call, n)) {
+        uint32_t t2 = sw_corr_msg_txn(d->c, n);
+        if (t2 == SW_NONE || sw_corr_msg_code(d->c, n) != 0)
+            continue;
+        const sw_txn *y = sw_corr_txn(d->c, t2);
+        if (!sw_str_eq(y->method, x->method) || y == x)
+            continue;
+        const sw_sip_msg *s = parse(d, 0, n);
+        if (s && creds(s))
+            return true;
+    }
+    /* REGISTER clients often start a new Call-ID per attempt: look at the AOR. */
+    return false;
+}
+
+/* Did a later request of the same method succeed (2xx) in the same call, or,
+ * for REGISTER, for the same AOR? A challenge that is followed by success is
+ * ordinary digest authentication, even when the first credentials carried an
+ * old nonce or were an IMS AKA placeholder. */
+static bool later_success(sw_diag *d, const sw_txn *x)
+{
+    for (uint64_t n = sw_corr_call_next(d->c, x->call, x->final); n;
+         n = sw_corr_call_next(d->c, x->call, n)) {
+        uint16_t code = sw_corr_msg_code(d->c, n);
+        uint32_t t2 = sw_corr_msg_txn(d->c, n);
+        if (code >= 200 && code < 300 && t2 != SW_NONE &&
+            sw_str_eq(sw_corr_txn(d->c, t2)->method, x->method))
+            return true;
+    }
+    if (is_m(x->method, "REGISTER"))
+        for (size_t j = 0; j < sw_corr_nregs(d->c); j++) {
+            const sw_reg *g = sw_corr_reg(d->c, (uint32_t)j);
+            if (g->call == x->call && g->last_ok > x->final)
+                return true;
+        }
+    return false;
+}
+
+static void rule_auth(sw_diag *d)
+{
+    const sw_corr *c = d->c;
+    for (size_t i = 0; i < sw_corr_ntxns(c); i++) {
+        const sw_txn *x = sw_corr_txn(c, (uint32_t)i);
+        if (!x->request || !x->final)
+            continue;
+        int code = x->final_code;
+        if (code != 401 && code != 407 && code != 403)
+            continue;
+        const sw_sip_msg *q = parse(d, 0, x->request);
+        const sw_sip_msg *r = parse(d, 1, x->final);
+        if (!q || !r)
+            continue;
+        const sw_sip_header *ch = creds(q);
+        const char *method = method_of(d, x);
+        if (ch) {
+            sw_sip_auth a;
+            memset(&a, 0, sizeof a);
+            sw_sip_auth_parse(ch->value, &a);
+            if (later_success(d, x))
+                continue;
+            if (!a.response.len && (code == 401 || code == 407))
+                goto no_creds; /* IMS initial REGISTER: an empty Authorization is no answer */
+            if ((code == 401 || code == 407) && stale_challenge(r)) {
+                sw_finding *f = emit(d, "auth-stale-nonce", SW_SEV_WARNING, x->call, x->final,
+                                     ARGS(status_line(d, x->final), num(d, x->final),
+                                          ep(d, x->client), method));
+                evidence(d, f, x->request, "creds-sent", ARGS(sl(d, a.username), sl(d, a.realm)));
+                evidence(d, f, x->final, "stale", NULL, 0);
+                continue;
+            }
+            /* A device retrying REGISTER with new Call-IDs is one problem. */
+            uint64_t key = is_m(x->method, "REGISTER")
+                               ? (2ull << 62) ^ ((uint64_t)x->client << 32) ^
+                                     sw_hash(a.username.p, a.username.len)
+                               : x->call;
+            sw_finding *f = emit_keyed(d, "auth-wrong-credentials", SW_SEV_ERROR, x->call, key,
+                                       x->request,
+                                 ARGS(method, ep(d, x->client), sl(d, a.username), sl(d, a.realm),
+                                      num(d, x->request), status_line(d, x->final),
+                                      num(d, x->final), kb_meaning(d, x->final)));
+            evidence(d, f, x->request, "creds-sent", ARGS(sl(d, a.username), sl(d, a.realm)));
+            evidence(d, f, x->final, "rejected", ARGS(status_line(d, x->final)));
+            continue;
+        }
+    no_creds:
+        if (code == 403)
+            continue; /* 403 without credentials: the registration/call rules explain it */
+        if (stale_challenge(r))
+            continue;
+        if (answered_later(d, x))
+            continue; /* a challenge answered: normal digest authentication */
+        /* REGISTER loops often use a new Call-ID per try: a later REGISTER of
+         * the same AOR with credentials counts as an answer. */
+        if (is_m(x->method, "REGISTER")) {
+            bool later = false;
+            for (size_t j = 0; j < sw_corr_nregs(c) && !later; j++) {
+                const sw_reg *g = sw_corr_reg(c, (uint32_t)j);
+                if (g->call == x->call || g->last > x->final)
+                    later = g->ok > 0 || g->last > x->final;
+            }
+            if (later && sw_corr_call(c, x->call)->nmsgs > 2)
+                continue;
+        }
+        sw_finding *f = emit_keyed(d, "auth-no-credentials", SW_SEV_WARNING, x->call, txn_key(x),
+                                   x->request,
+                             ARGS(method, ep(d, x->client), status_line(d, x->final),
+                                  num(d, x->final), ep(d, x->server)));
+        evidence(d, f, x->request, "req-no-creds", ARGS(method));
+        evidence(d, f, x->final, "challenge", ARGS(status_line(d, x->final)));
+    }
+}
+
+/* ---- registration ---------------------------------------------------------- */
+
+static void rule_registration(sw_diag *d)
+{
+    const sw_corr *c = d->c;
+    int64_t end_ts = 0;
+    size_t total = sw_trace_count(d->t);
+    if (total)
+        end_ts = sw_trace_get(d->t, total)->ts_ns;
+    for (size_t i = 0; i < sw_corr_ntxns(c); i++) {
+        const sw_txn *x = sw_corr_txn(c, (uint32_t)i);
+        if (!is_m(x->method, "REGISTER") || !x->final)
+            continue;
+        const sw_sip_msg *q = x->request ? parse(d, 0, x->request) : NULL;
+        sw_str aor = SW_STR_NULL;
+        if (q && q->first[SW_HDR_TO]) {
+            sw_sip_nameaddr na;
+            if (sw_sip_nameaddr_parse(q->first[SW_HDR_TO]->value, &na) == 0)
+                aor = na.uri;
+        }
+        if (x->final_code == 403 || x->final_code == 404) {
+            if (q && creds(q))
+                continue; /* rejected credentials: auth-wrong-credentials says it */
+            const sw_sip_msg *r = parse(d, 1, x->final);
+            sw_finding *f = emit_keyed(d, "registration-rejected", SW_SEV_ERROR, x->call,
+                                       txn_key(x), x->final,
+                                 ARGS(num(d, (uint64_t)x->final_code), r ? sl(d, r->reason) : "",
+                                      sl(d, aor), ep(d, x->client), num(d, x->final),
+                                      kb_meaning(d, x->final), kb_check(d, x->final)));
+            evidence(d, f, x->request, "register", ARGS(sl(d, aor)));
+            evidence(d, f, x->final, "rejected", ARGS(status_line(d, x->final)));
+        } else if (x->final_code == 423) {
+            const sw_sip_msg *r = parse(d, 1, x->final);
+            const char *min = r && r->first[SW_HDR_MIN_EXPIRES]
+                                  ? sl(d, sw_str_trim(r->first[SW_HDR_MIN_EXPIRES]->value))
+                                  : "?";
+            const char *asked = q && q->first[SW_HDR_EXPIRES]
+                                    ? sl(d, sw_str_trim(q->first[SW_HDR_EXPIRES]->value))
+                                    : "?";
+            sw_finding *f = emit(d, "registration-interval-too-brief", SW_SEV_WARNING, x->call,
+                                 x->final, ARGS(sl(d, aor), asked, min, ep(d, x->client)));
+            evidence(d, f, x->request, "register", ARGS(sl(d, aor)));
+            evidence(d, f, x->final, "too-brief", ARGS(min));
+        }
+    }
+    for (size_t i = 0; i < sw_corr_nregs(c); i++) {
+        const sw_reg *g = sw_corr_reg(c, (uint32_t)i);
+        if (!g->last_ok || !g->t_expiry || g->t_expiry >= end_ts)
+            continue;
+        /* Only when the capture goes on past the expiry with no refresh. */
+        const sw_msg *okm = sw_trace_get(d->t, g->last_ok);
+        sw_finding *f = emit(d, "registration-expired", SW_SEV_WARNING, g->call, g->last_ok,
+                             ARGS(sl(d, g->aor), num(d, g->last_ok), num(d, g->expires),
+                                  ep(d, g->client),
+                                  str(d, "%.0f", okm ? (double)(end_ts - g->t_expiry) / 1e9 : 0)));
+        evidence(d, f, g->last_ok, "registered", ARGS(num(d, g->expires)));
+    }
+}
+
+/* ---- response codes ---------------------------------------------------- */
+
+static bool overload_phrase(sw_str reason)
+{
+    static const char *words[] = {"quota", "overload", "too many", "capacity", "limit"};
+    for (size_t w = 0; w < SW_ARRAY_LEN(words); w++)
+        for (size_t i = 0; i + strlen(words[w]) <= reason.len; i++)
+            if (sw_str_iprefix(sw_str_make(reason.p + i, reason.len - i), words[w]))
+                return true;
+    return false;
+}
+
+static void rule_codes(sw_diag *d)
+{
+    const sw_corr *c = d->c;
+    for (size_t i = 0; i < sw_corr_ntxns(c); i++) {
+        const sw_txn *x = sw_corr_txn(c, (uint32_t)i);
+        const char *method = method_of(d, x);
+        if ((x->flags & SW_TXF_TIMEOUT) && x->request) {
+            const sw_msg *a = sw_trace_get(d->t, x->request), *b = sw_trace_get(d->t, x->last);
+            sw_finding *f = emit_keyed(d, "no-response", SW_SEV_ERROR, x->call, txn_key(x), x->request,
+                                 ARGS(method, ep(d, x->server), num(d, x->request),
+                                      num(d, (uint64_t)x->retrans + 1),
+                                      str(d, "%.1f", a && b ? (double)(b->ts_ns - a->ts_ns) / 1e9 : 0),
+                                      ep(d, x->client)));
+            evidence(d, f, x->request, "first-try", ARGS(method));
+            evidence(d, f, x->last, "last-try", NULL, 0);
+            continue;
+        }
+        if (!x->final)
+            continue;
+        int code = x->final_code;
+        const sw_sip_msg *r = parse(d, 1, x->final);
+        if (!r)
+            continue;
+        const char *sline = status_line(d, x->final);
+        sw_finding *f = NULL;
+        if (code == 408 || code == 504) {
+            f = emit_keyed(d, "request-timeout", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+                     ARGS(method, sline, num(d, x->final), ep(d, x->server),
+                          kb_meaning(d, x->final)));
+        } else if (code == 482) {
+            f = emit_keyed(d, "loop-detected", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+                     ARGS(method, num(d, x->final), ep(d, x->server)));
+        } else if (code == 483) {
+            const sw_sip_msg *q = x->request ? parse(d, 0, x->request) : NULL;
+            const char *mf = q && q->first[SW_HDR_MAX_FORWARDS]
+                                 ? sl(d, sw_str_trim(q->first[SW_HDR_MAX_FORWARDS]->value))
+                                 : "?";
+            f = emit_keyed(d, "too-many-hops", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+                     ARGS(method, num(d, x->final), mf, ep(d, x->server)));
+            if (x->request)
+                evidence(d, f, x->request, "max-forwards", ARGS(mf));
+        } else if (code == 503 || (code == 500 && overload_phrase(r->reason))) {
+            const char *ra = r->first[SW_HDR_RETRY_AFTER]
+                                 ? sl(d, sw_str_trim(r->first[SW_HDR_RETRY_AFTER]->value))
+                                 : (d->lang == SW_KB_RU ? "не указан" : "not given");
+            f = emit_keyed(d, "server-overload", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+                     ARGS(method, sline, num(d, x->final), ep(d, x->server), ra,
+                          kb_meaning(d, x->final)));
+        } else if (code == 422) {
+            f = emit_keyed(d, "session-timer", SW_SEV_WARNING, x->call, txn_key(x), x->final,
+                     ARGS(method, num(d, x->final), ep(d, x->server)));
+        } else if (code == 400) {
+            f = emit_keyed(d, "malformed-message", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+                     ARGS(method, sline, num(d, x->final), ep(d, x->server), ep(d, x->client)));
+        } else if (code >= 300 && is_m(x->method, "INVITE") && x->dialog == SW_NONE &&
+                   !(x->request && parse(d, 0, x->request) && creds(&d->sip[0]) &&
+                     (code == 401 || code == 403 || code == 407)) &&
+                   code != 401 && code != 407 && code != 481 && code != 488 && code != 415 &&
+                   code != 606 && code != 491) {
+            const sw_call *k = sw_corr_call(c, x->call);
+            if (k->invite_txn != (uint32_t)i)
+                continue; /* an earlier attempt of a call that went on */
+            sw_severity sev = (code == 486 || code == 600 || code == 603 || code == 487)
+                                  ? SW_SEV_INFO
+                                  : (code >= 500 ? SW_SEV_ERROR : SW_SEV_WARNING);
+            f = emit_keyed(d, "call-rejected", sev, x->call, txn_key(x), x->final,
+                     ARGS(sline, num(d, x->final), ep(d, x->server), kb_meaning(d, x->final),
+                          kb_check(d, x->final), sl(d, k->to_user)));
+        }
+        if (f) {
+            if (x->request)
+                evidence(d, f, x->request, "request", ARGS(method));
+            evidence(d, f, x->final, "answer", ARGS(sline));
+        }
+    }
+    /* Messages the parser could not read by the grammar. */
+    size_t total = sw_trace_count(d->t);
+    for (uint64_t n = 1; n <= total; n++) {
+        const sw_msg *m = sw_trace_get(d->t, n);
+        if (m->sflags & SW_SIPF_MALFORMED) {
+            const sw_sip_msg *s = parse(d, 0, n);
+            sw_finding *f = emit_keyed(d, "malformed-message", SW_SEV_WARNING,
+                                       sw_corr_msg_call(c, n),
+                                       (5ull << 60) ^ ((uint64_t)m->src << 24) ^
+                                           sw_hash(s && s->malformed ? s->malformed : "?",
+                                                   s && s->malformed ? strlen(s->malformed) : 1),
+                                       n,
+                                 ARGS(s && s->is_request ? sl(d, s->method) : "SIP",
+                                      s && s->malformed ? s->malformed : "?", num(d, n),
+                                      ep(d, m->dst), ep(d, m->src)));
+            evidence(d, f, n, "malformed", ARGS(s && s->malformed ? s->malformed : "?"));
+        }
+        /* RFC 3261 18.1.1: requests near the path MTU belong on TCP. */
+        if (m->transport == SW_TP_UDP && sw_corr_msg_code(c, n) == 0 &&
+            !(sw_corr_msg_flags(c, n) & SW_MF_RETRANS) &&
+            ((m->pflags & SW_PAYF_IPFRAG) || m->len > 1300)) {
+            const sw_sip_msg *s = parse(d, 0, n);
+            /* one finding per sender: it is that device's configuration */
+            sw_finding *f = emit_keyed(d, "udp-message-too-large", SW_SEV_WARNING,
+                                       sw_corr_msg_call(c, n), (4ull << 60) ^ m->src, n, ARGS(s ? sl(d, s->method) : "?", num(d, m->len),
+                                         (m->pflags & SW_PAYF_IPFRAG)
+                                             ? (d->lang == SW_KB_RU ? ", и был фрагментирован на уровне IP" : " and was split into IP fragments")
+                                             : "",
+                                         ep(d, m->src)));
+            evidence(d, f, n, "big", ARGS(num(d, m->len)));
+        }
+    }
+}
+
+/* ---- engine ------------------------------------------------------------ */
+
+typedef struct rule {
+    const char *ids; /* space-separated ids the rule can emit */
+    void (*fn)(sw_diag *d);
+} rule;
+
+static const rule RULES[] = {
+    {"481-after-dialog-ended 481-notify-after-subscription-ended 481-unknown-dialog "
+     "481-cancel-no-transaction 481-duplicate-request 481-subscription-refresh",
+     rule_481},
+    {"auth-wrong-credentials auth-stale-nonce auth-no-credentials", rule_auth},
+    {"registration-rejected registration-interval-too-brief registration-expired",
+     rule_registration},
+    {"no-response request-timeout loop-detected too-many-hops server-overload session-timer "
+     "malformed-message call-rejected udp-message-too-large",
+     rule_codes},
+};
+
+const char *const *sw_diag_rule_ids(void)
+{
+    static const char *ids[64];
+    if (!ids[0]) {
+        size_t k = 0;
+        for (size_t i = 0; i < SW_ARRAY_LEN(RULE_TEXTS) && k + 1 < SW_ARRAY_LEN(ids); i++)
+            ids[k++] = RULE_TEXTS[i].id;
+        ids[k] = NULL;
+    }
+    return ids;
+}
+
+static bool rule_has(const rule *r, const char *id)
+{
+    size_t n = strlen(id);
+    for (const char *p = r->ids; (p = strstr(p, id)) != NULL; p += n)
+        if ((p == r->ids || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const sw_finding *x = a, *y = b;
+    if (x->severity != y->severity)
+        return x->severity > y->severity ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+int sw_diag_run(sw_diag *d, const char *only)
+{
+    for (size_t i = 0; i < SW_ARRAY_LEN(RULES); i++)
+        if (!only || rule_has(&RULES[i], only))
+            RULES[i].fn(d);
+    if (only) {
+        /* keep only the asked rule's findings */
+        size_t k = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if (!strcmp(d->f[i].id, only))
+                d->f[k++] = d->f[i];
+        d->n = k;
+    }
+    qsort(d->f, d->n, sizeof *d->f, cmp_finding);
+    return d->oom ? SW_ENOMEM : 0;
+}
