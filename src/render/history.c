@@ -556,7 +556,8 @@ void sw_render_show(FILE *f, const sw_render_opts *o, const sw_trace *t, size_t 
         return;
     }
     char tb[48];
-    fprintf(f, "message %" PRIu64 " of %zu\n", number, sw_trace_count(t));
+    /* show stops reading at message N, so the total is not known here */
+    fprintf(f, "message %" PRIu64 "\n", number);
     fprintf(f, "  %-14s %s UTC (epoch ", "time", sw_render_time(m->ts_ns, true, tb, sizeof tb));
     sw_render_epoch(f, m->ts_ns);
     put_c(f, ")\n");
