@@ -51,7 +51,7 @@ static model build(const m *ms, size_t n, int gap_ms)
                            "%s\r\nVia: SIP/2.0/UDP %s:5060;branch=%s\r\n"
                            "From: <sip:a@x>;tag=%s\r\n%sCall-ID: %s\r\nCSeq: %d %s\r\n"
                            "%sContent-Length: 0\r\n\r\n",
-                           x->start, x->start[0] == 'S' ? (x->from_b ? "10.0.0.1" : "10.0.0.2")
+                           x->start, strncmp(x->start, "SIP/2.0 ", 8) == 0 ? (x->from_b ? "10.0.0.1" : "10.0.0.2")
                                                         : (x->from_b ? "10.0.0.2" : "10.0.0.1"),
                            x->branch, x->ftag, to, x->callid, x->cseq, x->cmethod,
                            x->extra ? x->extra : "");

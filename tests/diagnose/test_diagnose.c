@@ -1,0 +1,424 @@
+/*
+ * diagnose tests: every rule on a minimal message sequence. Each test checks
+ * the finding's id, severity and evidence message numbers, and that no other
+ * finding appears; clean sequences must produce no finding at all.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "diagnose/diagnose.h"
+
+#include "common/pcapw.h"
+#include "common/scenario.h"
+
+/* Runs the diagnosis; returns it (caller frees). */
+static sw_diag *diagnose(model *md, sw_kb_lang lang)
+{
+    sw_diag *d = sw_diag_new(md->t, md->c, lang);
+    assert_non_null(d);
+    assert_int_equal(sw_diag_run(d, NULL), 0);
+    return d;
+}
+
+static const sw_finding *only_finding(sw_diag *d, const char *id)
+{
+    if (sw_diag_count(d) != 1) {
+        for (size_t i = 0; i < sw_diag_count(d); i++)
+            print_message("finding: %s\n", sw_diag_finding(d, i)->id);
+    }
+    assert_int_equal(sw_diag_count(d), 1);
+    const sw_finding *f = sw_diag_finding(d, 0);
+    assert_string_equal(f->id, id);
+    return f;
+}
+
+static void assert_evidence(const sw_finding *f, const uint64_t *nums, size_t n)
+{
+    if (f->nevidence != n)
+        for (uint32_t i = 0; i < f->nevidence; i++)
+            print_message("evidence %" PRIu64 ": %s\n", f->evidence[i].number, f->evidence[i].note);
+    assert_int_equal(f->nevidence, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(f->evidence[i].number, nums[i]);
+}
+
+#define INV(tag, br, cid, cs) {0, "INVITE sip:b@y SIP/2.0", BR(br), tag, NULL, cid, cs, "INVITE", NULL}
+
+/* ---- clean sequences ---------------------------------------------------- */
+
+static void test_clean_call_and_registration(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "REGISTER sip:y SIP/2.0", BR("r1"), "fr", NULL, "reg", 1, "REGISTER", NULL},
+        {1, "SIP/2.0 401 Unauthorized", BR("r1"), "fr", "rt", "reg", 1, "REGISTER",
+         "WWW-Authenticate: Digest realm=\"y\", nonce=\"n1\"\r\n"},
+        {0, "REGISTER sip:y SIP/2.0", BR("r2"), "fr", NULL, "reg", 2, "REGISTER",
+         "Authorization: Digest username=\"b\", realm=\"y\", nonce=\"n1\", uri=\"sip:y\", response=\"aa\"\r\n"},
+        {1, "SIP/2.0 200 OK", BR("r2"), "fr", "rt", "reg", 2, "REGISTER",
+         "Contact: <sip:b@10.0.0.1>;expires=3600\r\n"},
+        INV("fa", "1", "c1", 1),
+        {1, "SIP/2.0 180 Ringing", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL},
+        {0, "BYE sip:b@y SIP/2.0", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL},
+        {1, "SIP/2.0 200 OK", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL},
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    assert_int_equal(sw_diag_count(d), 0);
+    sw_diag_free(d);
+    drop(&md);
+}
+
+/* ---- 481 family --------------------------------------------------------- */
+
+/* The seed's transfer case: REFER accepted, transferor hangs up, the
+ * transferee's progress NOTIFY hits the dead dialog; the new leg works. */
+static const m transfer[] = {
+    INV("fa", "1", "c1", 1),                                                     /* 1 */
+    {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},         /* 2 */
+    {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL},       /* 3 */
+    {1, "REFER sip:a@x SIP/2.0", BR("3"), "tb", "fa", "c1", 1, "REFER",
+     "Refer-To: <sip:300@pbx>\r\nReferred-By: <sip:b@y>\r\n"},                    /* 4 */
+    {0, "SIP/2.0 202 Accepted", BR("3"), "tb", "fa", "c1", 1, "REFER", NULL},    /* 5 */
+    {1, "BYE sip:a@x SIP/2.0", BR("4"), "tb", "fa", "c1", 2, "BYE", NULL},       /* 6 */
+    {0, "SIP/2.0 200 OK", BR("4"), "tb", "fa", "c1", 2, "BYE", NULL},            /* 7 */
+    {0, "INVITE sip:300@pbx SIP/2.0", BR("5"), "fx", NULL, "c2", 1, "INVITE",
+     "Referred-By: <sip:b@y>\r\n"},                                              /* 8 */
+    {1, "SIP/2.0 200 OK", BR("5"), "fx", "ty", "c2", 1, "INVITE", NULL},         /* 9 */
+    {0, "NOTIFY sip:b@y SIP/2.0", BR("6"), "fa", "tb", "c1", 2, "NOTIFY",
+     "Event: refer\r\nSubscription-State: terminated\r\n"},                       /* 10 */
+    {1, "SIP/2.0 481 Call Leg/Transaction Does Not Exist", BR("6"), "fa", "tb", "c1", 2,
+     "NOTIFY", NULL},                                                            /* 11 */
+    {0, "ACK sip:300@pbx SIP/2.0", BR("7"), "fx", "ty", "c2", 1, "ACK", NULL},   /* 12 */
+};
+
+static void test_481_notify_after_transfer(void **state)
+{
+    (void)state;
+    model md = build(transfer, N(transfer), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "481-notify-after-subscription-ended");
+    assert_int_equal(f->severity, SW_SEV_INFO);
+    assert_int_equal(f->call, 0);
+    const uint64_t ev[] = {4, 6, 10, 11};
+    assert_evidence(f, ev, 4);
+    assert_non_null(strstr(f->cause, "message 6"));
+    assert_non_null(strstr(f->cause, "call #2")); /* names the leg that carried on */
+    sw_diag_free(d);
+    /* The same in Russian. */
+    d = diagnose(&md, SW_KB_RU);
+    f = only_finding(d, "481-notify-after-subscription-ended");
+    assert_non_null(strstr(f->title, "NOTIFY получил 481"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_481_after_dialog_ended(void **state)
+{
+    (void)state;
+    const m s[] = {
+        INV("fa", "1", "c1", 1),
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL},
+        {1, "BYE sip:a@x SIP/2.0", BR("3"), "tb", "fa", "c1", 1, "BYE", NULL}, /* 4 */
+        {0, "SIP/2.0 200 OK", BR("3"), "tb", "fa", "c1", 1, "BYE", NULL},
+        {0, "INVITE sip:b@y SIP/2.0", BR("4"), "fa", "tb", "c1", 2, "INVITE", NULL}, /* 6 */
+        {1, "SIP/2.0 481 Call/Transaction Does Not Exist", BR("4"), "fa", "tb", "c1", 2,
+         "INVITE", NULL}, /* 7 */
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "481-after-dialog-ended");
+    const uint64_t ev[] = {4, 6, 7};
+    assert_evidence(f, ev, 3);
+    assert_non_null(strstr(f->cause, "a BYE had already ended at message 4"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_481_unknown_dialog(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "BYE sip:b@y SIP/2.0", BR("1"), "fa", "tb", "cx", 2, "BYE", NULL},
+        {1, "SIP/2.0 481 Call/Transaction Does Not Exist", BR("1"), "fa", "tb", "cx", 2, "BYE",
+         NULL},
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "481-unknown-dialog");
+    const uint64_t ev[] = {1, 2};
+    assert_evidence(f, ev, 2);
+    assert_non_null(strstr(f->cause, "before the capture"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_481_duplicate(void **state)
+{
+    (void)state;
+    const m s[] = {
+        INV("fa", "1", "c1", 1),
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL},
+        {0, "BYE sip:b@y SIP/2.0", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL}, /* 4 */
+        {1, "SIP/2.0 200 OK", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL},     /* 5 */
+        {0, "BYE sip:b@y SIP/2.0", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL}, /* 6 */
+        {1, "SIP/2.0 481 Call/Transaction Does Not Exist", BR("3"), "fa", "tb", "c1", 2, "BYE",
+         NULL}, /* 7 */
+    };
+    model md = build(s, N(s), 300);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "481-duplicate-request");
+    assert_int_equal(f->severity, SW_SEV_INFO);
+    const uint64_t ev[] = {4, 5, 6, 7};
+    assert_evidence(f, ev, 4);
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_481_cancel_race(void **state)
+{
+    (void)state;
+    const m s[] = {
+        INV("fa", "1", "c1", 1),
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},      /* 2 */
+        {0, "CANCEL sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "CANCEL", NULL}, /* 3 */
+        {1, "SIP/2.0 481 Call/Transaction Does Not Exist", BR("1"), "fa", NULL, "c1", 1,
+         "CANCEL", NULL}, /* 4 */
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL},
+        {0, "BYE sip:b@y SIP/2.0", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL},
+        {1, "SIP/2.0 200 OK", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL},
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "481-cancel-no-transaction");
+    assert_int_equal(f->severity, SW_SEV_INFO);
+    const uint64_t ev[] = {1, 2, 3, 4};
+    assert_evidence(f, ev, 4);
+    assert_non_null(strstr(f->cause, "race"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
+/* The forum case: the 481 answers a SUBSCRIBE refresh, not the REGISTER. */
+static void test_481_subscription_refresh(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "REGISTER sip:y SIP/2.0", BR("r1"), "fr", NULL, "reg", 1, "REGISTER", NULL},
+        {1, "SIP/2.0 401 Unauthorized", BR("r1"), "fr", "rt", "reg", 1, "REGISTER",
+         "WWW-Authenticate: Digest realm=\"y\", nonce=\"n1\"\r\n"},                  /* 2 */
+        {0, "SUBSCRIBE sip:b@y SIP/2.0", BR("s1"), "fs", "ts", "sub", 5, "SUBSCRIBE",
+         "Event: presence\r\nExpires: 600\r\n"},                                     /* 3 */
+        {1, "SIP/2.0 481 Subscription does not exist", BR("s1"), "fs", "ts", "sub", 5,
+         "SUBSCRIBE", NULL},                                                        /* 4 */
+        {0, "REGISTER sip:y SIP/2.0", BR("r2"), "fr", NULL, "reg", 2, "REGISTER",
+         "Authorization: Digest username=\"b\", realm=\"y\", nonce=\"n1\", uri=\"sip:y\", response=\"aa\"\r\n"},
+        {1, "SIP/2.0 200 OK", BR("r2"), "fr", "rt", "reg", 2, "REGISTER",
+         "Contact: <sip:b@10.0.0.1>;expires=3600\r\n"},
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "481-subscription-refresh");
+    const uint64_t ev[] = {3, 4};
+    assert_evidence(f, ev, 2);
+    assert_non_null(strstr(f->cause, "not the REGISTER"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
+/* ---- authentication and registration ------------------------------------ */
+
+static void test_auth_wrong_credentials(void **state)
+{
+    (void)state;
+    const char *auth = "Authorization: Digest username=\"b\", realm=\"y\", nonce=\"n1\", "
+                       "uri=\"sip:y\", response=\"bad\"\r\n";
+    const m s[] = {
+        {0, "REGISTER sip:y SIP/2.0", BR("r1"), "fr", NULL, "reg", 1, "REGISTER", NULL},
+        {1, "SIP/2.0 401 Unauthorized", BR("r1"), "fr", "rt", "reg", 1, "REGISTER",
+         "WWW-Authenticate: Digest realm=\"y\", nonce=\"n1\"\r\n"},
+        {0, "REGISTER sip:y SIP/2.0", BR("r2"), "fr", NULL, "reg", 2, "REGISTER", auth}, /* 3 */
+        {1, "SIP/2.0 403 Wrong Guess", BR("r2"), "fr", "rt", "reg", 2, "REGISTER", NULL}, /* 4 */
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "auth-wrong-credentials");
+    assert_int_equal(f->severity, SW_SEV_ERROR);
+    const uint64_t ev[] = {3, 4};
+    assert_evidence(f, ev, 2);
+    assert_non_null(strstr(f->advice, "12 characters"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_auth_stale_and_no_creds(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "REGISTER sip:y SIP/2.0", BR("r1"), "fr", NULL, "reg", 1, "REGISTER",
+         "Authorization: Digest username=\"b\", realm=\"y\", nonce=\"old\", uri=\"sip:y\", response=\"aa\"\r\n"},
+        {1, "SIP/2.0 401 AUTH Error: Stall nonce", BR("r1"), "fr", "rt", "reg", 1, "REGISTER",
+         "WWW-Authenticate: Digest realm=\"y\", nonce=\"n2\"\r\n"}, /* 2 */
+        INV("fa", "1", "c1", 1),                                    /* 3 */
+        {1, "SIP/2.0 407 Proxy Authentication Required", BR("1"), "fa", "p", "c1", 1, "INVITE",
+         "Proxy-Authenticate: Digest realm=\"y\", nonce=\"n3\"\r\n"}, /* 4 */
+        {0, "ACK sip:b@y SIP/2.0", BR("1"), "fa", "p", "c1", 1, "ACK", NULL},
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    assert_int_equal(sw_diag_count(d), 2);
+    const sw_finding *a = sw_diag_finding(d, 0), *b = sw_diag_finding(d, 1);
+    /* both warnings, ordered by first evidence */
+    assert_string_equal(a->id, "auth-stale-nonce");
+    assert_string_equal(b->id, "auth-no-credentials");
+    const uint64_t ea[] = {1, 2}, eb[] = {3, 4};
+    assert_evidence(a, ea, 2);
+    assert_evidence(b, eb, 2);
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_registration_rules(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "REGISTER sip:y SIP/2.0", BR("r1"), "fr", NULL, "reg", 1, "REGISTER", "Expires: 30\r\n"},
+        {1, "SIP/2.0 423 Interval Too Brief", BR("r1"), "fr", "rt", "reg", 1, "REGISTER",
+         "Min-Expires: 120\r\n"},                                             /* 2 */
+        {0, "REGISTER sip:y SIP/2.0", BR("r2"), "fq", NULL, "reg2", 1, "REGISTER", NULL}, /* 3 */
+        {1, "SIP/2.0 404 Unknown user account", BR("r2"), "fq", "rq", "reg2", 1, "REGISTER",
+         NULL},                                                               /* 4 */
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    assert_int_equal(sw_diag_count(d), 2);
+    const sw_finding *a = sw_diag_finding(d, 0), *b = sw_diag_finding(d, 1);
+    assert_string_equal(a->id, "registration-rejected"); /* error first */
+    assert_string_equal(b->id, "registration-interval-too-brief");
+    assert_non_null(strstr(b->cause, "at least 120 s"));
+    const uint64_t ea[] = {3, 4};
+    assert_evidence(a, ea, 2);
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_registration_expired(void **state)
+{
+    (void)state;
+    m s[3] = {
+        {0, "REGISTER sip:y SIP/2.0", BR("r1"), "fr", NULL, "reg", 1, "REGISTER", NULL},
+        {1, "SIP/2.0 200 OK", BR("r1"), "fr", "rt", "reg", 1, "REGISTER",
+         "Contact: <sip:b@10.0.0.1>;expires=60\r\n"},
+        {0, "OPTIONS sip:y SIP/2.0", BR("o1"), "fo", NULL, "opt", 1, "OPTIONS", NULL},
+    };
+    model md = build(s, N(s), 80000); /* 80 s apart: registered at 80 s for 60 s, capture ends at 160 s */
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "registration-expired");
+    const uint64_t ev[] = {2};
+    assert_evidence(f, ev, 1);
+    sw_diag_free(d);
+    drop(&md);
+}
+
+/* ---- response codes ---------------------------------------------------- */
+
+static void test_codes(void **state)
+{
+    (void)state;
+    const m s[] = {
+        INV("f1", "1", "c1", 1),
+        {1, "SIP/2.0 483 Too Many Hops", BR("1"), "f1", "t1", "c1", 1, "INVITE", NULL},
+        INV("f2", "2", "c2", 1),
+        {1, "SIP/2.0 482 Loop Detected", BR("2"), "f2", "t2", "c2", 1, "INVITE", NULL},
+        INV("f3", "3", "c3", 1),
+        {1, "SIP/2.0 503 Service Unavailable", BR("3"), "f3", "t3", "c3", 1, "INVITE",
+         "Retry-After: 60\r\n"},
+        INV("f4", "4", "c4", 1),
+        {1, "SIP/2.0 408 Request Timeout", BR("4"), "f4", "t4", "c4", 1, "INVITE", NULL},
+        INV("f5", "5", "c5", 1),
+        {1, "SIP/2.0 404 Not Found", BR("5"), "f5", "t5", "c5", 1, "INVITE", NULL},
+        INV("f6", "6", "c6", 1),
+        {1, "SIP/2.0 486 Busy Here", BR("6"), "f6", "t6", "c6", 1, "INVITE", NULL},
+        INV("f7", "7", "c7", 1),
+        {1, "SIP/2.0 500 Call placing quota exceeded", BR("7"), "f7", "t7", "c7", 1, "INVITE",
+         NULL},
+        INV("f8", "8", "c8", 1),
+        {1, "SIP/2.0 422 Session Interval Too Small", BR("8"), "f8", "t8", "c8", 1, "INVITE",
+         "Min-SE: 1800\r\n"},
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const char *want[][2] = {
+        {"too-many-hops", "error"},   {"loop-detected", "error"},
+        {"server-overload", "error"}, {"request-timeout", "error"},
+        {"server-overload", "error"}, {"call-rejected", "warning"},
+        {"session-timer", "warning"}, {"call-rejected", "info"},
+    };
+    assert_int_equal(sw_diag_count(d), N(want));
+    for (size_t i = 0; i < N(want); i++) {
+        const sw_finding *f = sw_diag_finding(d, i);
+        assert_string_equal(f->id, want[i][0]);
+        assert_string_equal(sw_severity_name((sw_severity)f->severity), want[i][1]);
+        assert_int_equal(f->nevidence, 2);
+    }
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_no_response(void **state)
+{
+    (void)state;
+    m s[7];
+    for (int i = 0; i < 7; i++)
+        s[i] = (m)INV("fa", "1", "c1", 1);
+    model md = build(s, N(s), 5000);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "no-response");
+    const uint64_t ev[] = {1, 7};
+    assert_evidence(f, ev, 2);
+    assert_non_null(strstr(f->cause, "sent 7 times over 30.0 s"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
+/* Every rule id has texts in both languages. */
+static void test_texts_complete(void **state)
+{
+    (void)state;
+    const char *const *ids = sw_diag_rule_ids();
+    size_t n = 0;
+    for (; ids[n]; n++)
+        assert_true(strlen(ids[n]) > 3);
+    assert_true(n >= 21);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_call_and_registration),
+        cmocka_unit_test(test_481_notify_after_transfer),
+        cmocka_unit_test(test_481_after_dialog_ended),
+        cmocka_unit_test(test_481_unknown_dialog),
+        cmocka_unit_test(test_481_duplicate),
+        cmocka_unit_test(test_481_cancel_race),
+        cmocka_unit_test(test_481_subscription_refresh),
+        cmocka_unit_test(test_auth_wrong_credentials),
+        cmocka_unit_test(test_auth_stale_and_no_creds),
+        cmocka_unit_test(test_registration_rules),
+        cmocka_unit_test(test_registration_expired),
+        cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_no_response),
+        cmocka_unit_test(test_texts_complete),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
