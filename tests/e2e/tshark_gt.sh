@@ -73,6 +73,7 @@ grep -v '^Running as user "root"' "$err" >&2
 # ground truth (one corpus capture is such a file). Fail only when nothing was read.
 [ $rc -eq 0 ] || [ -s "$tmp" ] || exit 2
 
+# shellcheck disable=SC2086  # inner is a list of column names on purpose
 python3 - "$tmp" $inner <<'EOF'
 import sys
 
