@@ -195,6 +195,11 @@ struct sw_corr {
     refer_rec *refers;
     size_t nrefers, refers_cap;
 
+    /* per-call chains, newest first, so per-call searches never scan the
+     * whole capture: call -> last dialog / subscription, entry -> previous */
+    uint32_t *call_last_dlg, *dlg_prev, *call_last_sub, *sub_prev;
+    size_t call_last_dlg_cap, dlg_prev_cap, call_last_sub_cap, sub_prev_cap;
+
     sw_str *sess;     /* Session-ID uuid per entry */
     uint32_t *sess_call;
     size_t nsess, sess_cap, sess_call_cap;
@@ -244,6 +249,10 @@ void sw_corr_free(sw_corr *c)
     free(c->reg_ix.s);
     free(c->subs);
     free(c->refers);
+    free(c->call_last_dlg);
+    free(c->dlg_prev);
+    free(c->call_last_sub);
+    free(c->sub_prev);
     free(c->sess);
     free(c->sess_call);
     free(c->sess_ix.s);
@@ -303,9 +312,13 @@ static uint32_t call_get(sw_corr *c, sw_str call_id, uint64_t number, const sw_m
         return id;
     if (grow((void **)&c->calls, &c->calls_cap, c->ncalls + 1, sizeof *c->calls) ||
         grow((void **)&c->uf, &c->uf_cap, c->ncalls + 1, sizeof *c->uf) ||
-        grow((void **)&c->call_tail, &c->call_tail_cap, c->ncalls + 1, sizeof *c->call_tail))
+        grow((void **)&c->call_tail, &c->call_tail_cap, c->ncalls + 1, sizeof *c->call_tail) ||
+        grow((void **)&c->call_last_dlg, &c->call_last_dlg_cap, c->ncalls + 1, 4) ||
+        grow((void **)&c->call_last_sub, &c->call_last_sub_cap, c->ncalls + 1, 4))
         return SW_NONE;
     id = (uint32_t)c->ncalls++;
+    c->call_last_dlg[id] = SW_NONE;
+    c->call_last_sub[id] = SW_NONE;
     sw_call *k = &c->calls[id];
     memset(k, 0, sizeof *k);
     k->call_id = call_id;
@@ -430,9 +443,12 @@ static uint32_t dlg_new(sw_corr *c, uint32_t call, sw_str from_tag, sw_str to_ta
                         sw_str method, uint64_t number)
 {
     if (grow((void **)&c->dlgs, &c->dlgs_cap, c->ndlgs + 1, sizeof *c->dlgs) ||
-        grow((void **)&c->dkeys, &c->dkeys_cap, c->ndlgs + 1, sizeof *c->dkeys))
+        grow((void **)&c->dkeys, &c->dkeys_cap, c->ndlgs + 1, sizeof *c->dkeys) ||
+        grow((void **)&c->dlg_prev, &c->dlg_prev_cap, c->ndlgs + 1, 4))
         return SW_NONE;
     uint32_t id = (uint32_t)c->ndlgs++;
+    c->dlg_prev[id] = c->call_last_dlg[call];
+    c->call_last_dlg[call] = id;
     sw_dialog *d = &c->dlgs[id];
     memset(d, 0, sizeof *d);
     d->call = call;
@@ -693,7 +709,9 @@ static void link_invite(sw_corr *c, uint32_t call, const sw_msg *m, const sw_sip
     bool referred = s->first[SW_HDR_REFERRED_BY] != NULL;
     for (size_t i = c->nrefers; i-- > 0;) {
         refer_rec *r = &c->refers[i];
-        if (r->call == call || m->ts_ns - r->ts > 32ll * 1000000000ll)
+        if (m->ts_ns - r->ts > 32ll * 1000000000ll)
+            break; /* REFERs are in time order: the rest are older still */
+        if (r->call == call)
             continue;
         bool same_user = have_ru && r->target_user.len && sw_str_eq(ru.user, r->target_user);
         if (same_user || (referred && !r->target_user.len)) {
@@ -753,12 +771,28 @@ static sw_call_kind kind_of(sw_str method)
 
 static sw_sub *sub_find(sw_corr *c, uint32_t call, sw_str event, sw_str id)
 {
-    for (size_t i = c->nsubs; i-- > 0;) {
+    for (uint32_t i = c->call_last_sub[call]; i != SW_NONE; i = c->sub_prev[i]) {
         sw_sub *u = &c->subs[i];
-        if (u->call == call && sw_str_ieq(u->event, event) && (!id.len || sw_str_eq(u->id, id)))
+        if (sw_str_ieq(u->event, event) && (!id.len || sw_str_eq(u->id, id)))
             return u;
     }
     return NULL;
+}
+
+/* A new subscription of `call`, zeroed; NULL when out of memory. */
+static sw_sub *sub_new(sw_corr *c, uint32_t call)
+{
+    if (grow((void **)&c->subs, &c->subs_cap, c->nsubs + 1, sizeof *c->subs) ||
+        grow((void **)&c->sub_prev, &c->sub_prev_cap, c->nsubs + 1, 4))
+        return NULL;
+    uint32_t id = (uint32_t)c->nsubs++;
+    sw_sub *u = &c->subs[id];
+    memset(u, 0, sizeof *u);
+    u->call = call;
+    u->dialog = SW_NONE;
+    c->sub_prev[id] = c->call_last_sub[call];
+    c->call_last_sub[call] = id;
+    return u;
 }
 
 static void split_event(const sw_sip_header *h, sw_str *event, sw_str *id)
@@ -872,11 +906,8 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
             }
         }
         if (kind == SW_CALL_SUBSCRIBE || kind == SW_CALL_REFER) {
-            if (grow((void **)&c->subs, &c->subs_cap, c->nsubs + 1, sizeof *c->subs) == 0) {
-                sw_sub *u = &c->subs[c->nsubs++];
-                memset(u, 0, sizeof *u);
-                u->call = call;
-                u->dialog = SW_NONE;
+            sw_sub *u = sub_new(c, call);
+            if (u) {
                 u->created = number;
                 if (kind == SW_CALL_REFER) {
                     u->implicit = true;
@@ -889,10 +920,8 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
     }
     if (is_method(method, "REFER")) {
         note_refer(c, call, m, s);
-        if (to_tag.len && grow((void **)&c->subs, &c->subs_cap, c->nsubs + 1, sizeof *c->subs) == 0) {
-            sw_sub *u = &c->subs[c->nsubs++];
-            memset(u, 0, sizeof *u);
-            u->call = call;
+        sw_sub *u = to_tag.len ? sub_new(c, call) : NULL;
+        if (u) {
             u->dialog = c->m_dlg[number - 1];
             u->created = number;
             u->implicit = true;
@@ -963,24 +992,20 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
                 dg->state = SW_DLG_CONFIRMED;
                 dg->confirmed = number;
             }
-            for (size_t i = 0; i < c->nsubs; i++)
-                if (c->subs[i].call == call && c->subs[i].dialog == SW_NONE &&
-                    c->subs[i].created == x->request)
+            for (uint32_t i = c->call_last_sub[call]; i != SW_NONE; i = c->sub_prev[i])
+                if (c->subs[i].dialog == SW_NONE && c->subs[i].created == x->request)
                     c->subs[i].dialog = d;
         }
     } else if (!initial) {
         c->m_dlg[number - 1] = x->dialog;
     }
     if (is_method(method, "INVITE") && code >= 300 && initial) {
-        /* A failed INVITE ends its early dialogs. */
-        for (size_t i = 0; i < c->ndlgs; i++) {
-            sw_dialog *dg = &c->dlgs[c->ndlgs - 1 - i];
-            if (dg->call != call)
-                continue;
+        /* A failed INVITE ends its early dialogs: walk this call's dialogs
+         * only (newest first), never the whole capture's. */
+        for (uint32_t di = c->call_last_dlg[call]; di != SW_NONE; di = c->dlg_prev[di]) {
+            sw_dialog *dg = &c->dlgs[di];
             if (dg->state == SW_DLG_EARLY)
                 dlg_end(dg, code == 487 ? SW_DLG_END_CANCEL : SW_DLG_END_FAILURE, number);
-            if (i > 64)
-                break; /* only recent dialogs can be early ones of this INVITE */
         }
     }
     if (is_method(method, "INVITE") && tx == k->invite_txn)
@@ -1012,9 +1037,9 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
         }
     }
     if ((is_method(method, "SUBSCRIBE") || is_method(method, "REFER")) && code >= 200) {
-        for (size_t i = c->nsubs; i-- > 0;) {
+        for (uint32_t i = c->call_last_sub[call]; i != SW_NONE; i = c->sub_prev[i]) {
             sw_sub *u = &c->subs[i];
-            if (u->call == call && u->created == x->request) {
+            if (u->created == x->request) {
                 if (code >= 300 && !u->terminated)
                     u->terminated = number;
                 else if (code < 300) {
