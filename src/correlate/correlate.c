@@ -963,7 +963,8 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
         /* Same code and same To tag as the first final: a retransmission. A
          * different tag is another fork's answer. */
         sw_str tag = hdr_tag(s->first[SW_HDR_TO]);
-        if (fm && sw_trace_parse(c->t, fm, &first, hh, SW_ARRAY_LEN(hh)) > 0 &&
+        if (fm && fm->src == m->src && fm->dst == m->dst &&
+            sw_trace_parse(c->t, fm, &first, hh, SW_ARRAY_LEN(hh)) > 0 &&
             sw_str_eq(tag, hdr_tag(first.first[SW_HDR_TO]))) {
             retrans = true;
             x->resp_retrans++;
@@ -1108,7 +1109,8 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
         if (ack_of_failure) {
             /* RFC 3261 17.1.1.3: the ACK of a non-2xx final is part of the
              * INVITE transaction (same branch). */
-            if (c->txns[tx].ack)
+            const sw_msg *first_ack = c->txns[tx].ack ? sw_trace_get(c->t, c->txns[tx].ack) : NULL;
+            if (c->txns[tx].ack && (!first_ack || (first_ack->src == m->src && first_ack->dst == m->dst)))
                 retrans = true;
             else
                 c->txns[tx].ack = number;
@@ -1119,7 +1121,11 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
                 h = txkey_hash(&key);
                 tx = hi_find(&c->txn_ix, h, txn_eq, c, &key);
             }
-            if (tx != SW_NONE && c->txns[tx].request)
+            /* The same request again between the same two endpoints is a
+             * retransmission; a copy on another hop (a transparent proxy,
+             * a capture on two interfaces) is the transaction seen elsewhere. */
+            if (tx != SW_NONE && c->txns[tx].request && c->txns[tx].client == m->src &&
+                c->txns[tx].server == m->dst)
                 retrans = true;
             if (tx == SW_NONE) {
                 tx = txn_new(c, &key, h, call);

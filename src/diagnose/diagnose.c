@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "diagnose.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -289,6 +290,15 @@ static uint64_t txn_key(const sw_txn *x)
         return x->call;
     return (3ull << 62) ^ ((uint64_t)x->client << 40) ^ ((uint64_t)x->server << 20) ^
            sw_hash(x->method.p, x->method.len) ^ (uint64_t)x->final_code;
+}
+
+static bool phrase_has(sw_str reason, const char *word)
+{
+    size_t n = strlen(word);
+    for (size_t i = 0; i + n <= reason.len; i++)
+        if (sw_str_iprefix(sw_str_make(reason.p + i, reason.len - i), word))
+            return true;
+    return false;
 }
 
 /* ---- 481 family -------------------------------------------------------- */
@@ -775,7 +785,7 @@ static void rule_codes(sw_diag *d)
                    !(x->request && parse(d, 0, x->request) && creds(&d->sip[0]) &&
                      (code == 401 || code == 403 || code == 407)) &&
                    code != 401 && code != 407 && code != 481 && code != 488 && code != 415 &&
-                   code != 606 && code != 491) {
+                   code != 606 && code != 491 && !phrase_has(r->reason, "codec")) {
             const sw_call *k = sw_corr_call(c, x->call);
             if (k->invite_txn != (uint32_t)i)
                 continue; /* an earlier attempt of a call that went on */
@@ -826,6 +836,394 @@ static void rule_codes(sw_diag *d)
     }
 }
 
+
+/* ---- codecs ---------------------------------------------------------------- */
+
+static const char *static_pt_name(unsigned pt)
+{
+    switch (pt) {
+    case 0: return "PCMU";
+    case 3: return "GSM";
+    case 4: return "G723";
+    case 8: return "PCMA";
+    case 9: return "G722";
+    case 13: return "CN";
+    case 18: return "G729";
+    default: return NULL;
+    }
+}
+
+/* Audio codecs of message n's SDP ("PCMU, PCMA, telephone-event"), or NULL. */
+static const char *sdp_codecs(sw_diag *d, int slot, uint64_t n)
+{
+    const sw_sip_msg *s = parse(d, slot, n);
+    sw_str body;
+    if (!s || !sw_sip_find_sdp(s, &body))
+        return NULL;
+    sw_sdp sdp;
+    sw_sdp_media media[4];
+    if (sw_sdp_parse(body, &sdp, media, 4) != 0)
+        return NULL;
+    char buf[256];
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sdp.nmedia && i < 4; i++) {
+        const sw_sdp_media *md = &media[i];
+        if (!sw_str_eq_cstr(md->type, "audio")) {
+            /* video, image/t38 (fax): name the media and its formats */
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%.*s %.*s", k ? ", " : "",
+                                  (int)SW_MIN(md->type.len, 16u), md->type.p,
+                                  (int)SW_MIN(md->fmts.len, 32u), md->fmts.p);
+            continue;
+        }
+        for (size_t f = 0; f < md->nfmt && k + 40 < sizeof buf; f++) {
+            const char *name = NULL;
+            char nb[40];
+            for (size_t r = 0; r < md->nrtpmap; r++)
+                if (md->rtpmap[r].pt == md->fmt[f]) {
+                    snprintf(nb, sizeof nb, "%.*s", (int)SW_MIN(md->rtpmap[r].encoding.len, 30u),
+                             md->rtpmap[r].encoding.p);
+                    name = nb;
+                }
+            if (!name)
+                name = static_pt_name(md->fmt[f]);
+            if (!name) {
+                snprintf(nb, sizeof nb, "PT %u", md->fmt[f]);
+                name = nb;
+            }
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s", k ? ", " : "", name);
+        }
+        if (md->port == 0)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, " (port 0)");
+    }
+    return k ? sl(d, sw_str_cstr(buf)) : NULL;
+}
+
+
+static void rule_codec(sw_diag *d)
+{
+    const sw_corr *c = d->c;
+    uint32_t cache_ep[16];
+    const char *cache_codecs[16];
+    size_t ncache = 0;
+    for (size_t i = 0; i < sw_corr_ntxns(c); i++) {
+        const sw_txn *x = sw_corr_txn(c, (uint32_t)i);
+        if (!x->final || !x->request || !is_m(x->method, "INVITE"))
+            continue;
+        int code = x->final_code;
+        const sw_sip_msg *r = parse(d, 1, x->final);
+        if (!r)
+            continue;
+        if (!(code == 488 || code == 415 || code == 606 ||
+              (code >= 400 && phrase_has(r->reason, "codec"))))
+            continue;
+        const char *sline = status_line(d, x->final);
+        const char *offer = sdp_codecs(d, 0, x->request);
+        /* What the callee can do: the first SDP it sent anywhere in the
+         * capture; remembered per endpoint, so many 488s cost one scan. */
+        const char *theirs = NULL;
+        size_t ci = 0;
+        while (ci < ncache && cache_ep[ci] != x->server)
+            ci++;
+        if (ci < ncache) {
+            theirs = cache_codecs[ci];
+        } else {
+            size_t total = sw_trace_count(d->t);
+            for (uint64_t n = 1; n <= total && !theirs; n++) {
+                const sw_msg *m = sw_trace_get(d->t, n);
+                if (m->src == x->server && memmem(m->data, m->len, "\nv=0", 4))
+                    theirs = sdp_codecs(d, 0, n);
+            }
+            if (ncache < SW_ARRAY_LEN(cache_ep)) {
+                cache_ep[ncache] = x->server;
+                cache_codecs[ncache++] = theirs;
+            }
+        }
+        const char *callee = theirs
+                                 ? str(d, d->lang == SW_KB_RU ? " В других сообщениях %s предлагал: %s."
+                                                              : " Elsewhere in the capture %s offers: %s.",
+                                       ep(d, x->server), theirs)
+                                 : "";
+        sw_finding *f = emit_keyed(d, "codec-mismatch", SW_SEV_ERROR, x->call, txn_key(x),
+                                   x->final,
+                                   ARGS(sline, num(d, x->final), ep(d, x->server),
+                                        offer ? offer : (d->lang == SW_KB_RU ? "предложение без SDP" : "no SDP"),
+                                        callee, ep(d, x->client)));
+        evidence(d, f, x->request, "offer", ARGS(offer ? offer : "-"));
+        evidence(d, f, x->final, "answer", ARGS(sline));
+    }
+}
+
+/* ---- missing ACK ------------------------------------------------------------ */
+
+static void rule_missing_ack(sw_diag *d)
+{
+    const sw_corr *c = d->c;
+    for (size_t i = 0; i < sw_corr_ntxns(c); i++) {
+        const sw_txn *x = sw_corr_txn(c, (uint32_t)i);
+        if (!is_m(x->method, "INVITE") || x->final_code < 200 || x->final_code >= 300 ||
+            x->resp_retrans < 2)
+            continue;
+        bool acked = false;
+        uint64_t bye = 0, last_ok = x->final;
+        for (uint64_t n = sw_corr_call_next(c, x->call, x->final); n;
+             n = sw_corr_call_next(c, x->call, n)) {
+            uint32_t t2 = sw_corr_msg_txn(c, n);
+            if (t2 == SW_NONE)
+                continue;
+            const sw_txn *y = sw_corr_txn(c, t2);
+            if (t2 == i && sw_corr_msg_code(c, n) >= 200)
+                last_ok = n;
+            /* an ACK towards the callee on its own hop */
+            const sw_msg *am = sw_trace_get(d->t, n);
+            if (sw_corr_msg_code(c, n) == 0 && is_m(y->method, "ACK") && am && am->dst == x->server)
+                acked = true;
+            if (!bye && sw_corr_msg_code(c, n) == 0 && is_m(y->method, "BYE"))
+                bye = n;
+        }
+        if (acked)
+            continue;
+        const sw_sip_msg *r = parse(d, 1, x->final);
+        const char *contact = "?";
+        if (r && r->first[SW_HDR_CONTACT]) {
+            sw_sip_nameaddr na;
+            if (sw_sip_nameaddr_parse(r->first[SW_HDR_CONTACT]->value, &na) == 0)
+                contact = sl(d, na.uri);
+        }
+        sw_finding *f = emit(d, "missing-ack", SW_SEV_ERROR, x->call, x->final,
+                             ARGS(num(d, x->final), num(d, (uint64_t)x->resp_retrans + 1),
+                                  ep(d, x->server), contact, bye ? num(d, bye) : "-",
+                                  ep(d, x->client)));
+        evidence(d, f, x->final, "ok-first", ARGS(num(d, (uint64_t)x->resp_retrans + 1)));
+        evidence(d, f, last_ok, "ok-again", NULL, 0);
+        if (bye)
+            evidence(d, f, bye, "bye-after", NULL, 0);
+    }
+}
+
+/* ---- NAT ------------------------------------------------------------------ */
+
+/* RFC 1918, RFC 6598 (CGNAT), link-local, unique local IPv6. */
+static bool private_literal(sw_str host, sw_addr *out)
+{
+    char buf[64];
+    if (!host.len || host.len >= sizeof buf)
+        return false;
+    memcpy(buf, host.p, host.len);
+    buf[host.len] = '\0';
+    uint8_t a[16];
+    if (inet_pton(AF_INET, buf, a) == 1) {
+        out->family = 4;
+        memcpy(out->a, a, 4);
+        return a[0] == 10 || (a[0] == 172 && (a[1] & 0xF0) == 16) ||
+               (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xC0) == 64) ||
+               (a[0] == 169 && a[1] == 254);
+    }
+    if (inet_pton(AF_INET6, buf, a) == 1) {
+        out->family = 6;
+        memcpy(out->a, a, 16);
+        return (a[0] & 0xFE) == 0xFC || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80);
+    }
+    return false;
+}
+
+static bool addr_private(const sw_addr *a)
+{
+    /* Loopback counts as "not public" too: a capture on lo shows no NAT. */
+    static const uint8_t v6lo[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if ((a->family == 4 && a->a[0] == 127) || (a->family == 6 && !memcmp(a->a, v6lo, 16)))
+        return true;
+    char t[64];
+    sw_addr_str(a, t, sizeof t);
+    sw_addr tmp;
+    return private_literal(sw_str_cstr(t), &tmp);
+}
+
+static void rule_nat(sw_diag *d)
+{
+    size_t total = sw_trace_count(d->t);
+    /* endpoints already examined: a device shows its NAT problem in its first
+     * messages; looking at more would only cost time on big captures */
+    uint8_t *seen = NULL;
+    size_t nseen = 0;
+    for (uint64_t n = 1; n <= total; n++) {
+        const sw_msg *m = sw_trace_get(d->t, n);
+        if (m->src >= nseen) {
+            size_t nn = (size_t)m->src + 256;
+            uint8_t *ns = realloc(seen, nn);
+            if (!ns)
+                break;
+            memset(ns + nseen, 0, nn - nseen);
+            seen = ns;
+            nseen = nn;
+        }
+        if (seen[m->src] >= 4)
+            continue;
+        seen[m->src]++;
+        const sw_endpoint *src = sw_trace_endpoint(d->t, m->src);
+        if (!src || addr_private(&src->addr))
+            continue; /* a LAN capture: private addresses are expected */
+        const sw_sip_msg *s = parse(d, 0, n);
+        if (!s)
+            continue;
+        char where[96] = "", addrs[160] = "";
+        sw_addr pa;
+        bool rport = true;
+        if (s->is_request) {
+            sw_sip_via v;
+            const sw_sip_header *h = s->first[SW_HDR_VIA];
+            sw_str cur = h ? h->value : SW_STR_NULL, item;
+            if (h && sw_sip_list_next(&cur, &item) && sw_sip_via_parse(item, &v) == 0) {
+                rport = v.has_rport;
+                if (private_literal(v.host, &pa) && !sw_addr_eq(&pa, &src->addr)) {
+                    strcat(where, "Via");
+                    snprintf(addrs + strlen(addrs), sizeof addrs - strlen(addrs), "%s%s",
+                             addrs[0] ? ", " : "", sl(d, v.host));
+                }
+            }
+        }
+        const sw_sip_header *ct = s->first[SW_HDR_CONTACT];
+        sw_sip_nameaddr na;
+        sw_sip_uri u;
+        if (ct && sw_sip_nameaddr_parse(ct->value, &na) == 0 && sw_sip_uri_parse(na.uri, &u) == 0 &&
+            private_literal(u.host, &pa) && !sw_addr_eq(&pa, &src->addr)) {
+            strcat(where, where[0] ? ", Contact" : "Contact");
+            snprintf(addrs + strlen(addrs), sizeof addrs - strlen(addrs), "%s%s",
+                     addrs[0] ? ", " : "", sl(d, u.host));
+        }
+        sw_str body;
+        if (sw_sip_find_sdp(s, &body)) {
+            sw_sdp sdp;
+            sw_sdp_media media[2];
+            if (sw_sdp_parse(body, &sdp, media, 2) == 0) {
+                sw_str ca = sdp.nmedia && media[0].conn_addr.len ? media[0].conn_addr : sdp.conn_addr;
+                if (private_literal(ca, &pa) && !sw_addr_eq(&pa, &src->addr)) {
+                    strcat(where, where[0] ? ", SDP" : "SDP");
+                    snprintf(addrs + strlen(addrs), sizeof addrs - strlen(addrs), "%s%s",
+                             addrs[0] ? ", " : "", sl(d, ca));
+                }
+            }
+        }
+        if (!where[0])
+            continue;
+        const char *rp = rport ? ""
+                               : (d->lang == SW_KB_RU
+                                      ? " Его запросы не просят rport (RFC 3581), поэтому без принудительного rport на сервере ответы уходят на частный адрес."
+                                      : " Its requests do not ask for rport (RFC 3581), so unless the server forces it, responses go to the private address.");
+        const char *who = ep(d, m->src);
+        sw_finding *f = emit_keyed(d, "nat-private-address", SW_SEV_WARNING,
+                                   sw_corr_msg_call(d->c, n), (6ull << 60) ^ m->src, n,
+                                   ARGS(who, sl(d, sw_str_cstr(where)), sl(d, sw_str_cstr(addrs)), rp));
+        evidence(d, f, n, "private", ARGS(str(d, "%s: %s", where, addrs)));
+    }
+    free(seen);
+}
+
+/* ---- scanners ----------------------------------------------------------------- */
+
+static bool scanner_ua(sw_str ua)
+{
+    static const char *names[] = {"friendly-scanner", "sipvicious", "sipcli", "VaxSIPUserAgent",
+                                  "sundayddr", "iWar", "sip-scan", "SIPScan", "smap",
+                                  "pplsip"};
+    for (size_t i = 0; i < SW_ARRAY_LEN(names); i++)
+        if (phrase_has(ua, names[i]))
+            return true;
+    return false;
+}
+
+typedef struct srcstat {
+    sw_addr addr;
+    uint32_t requests, failures, users;
+    uint64_t first, last_fail;
+    bool used;
+} srcstat;
+
+static void rule_scanner(sw_diag *d)
+{
+    const sw_corr *c = d->c;
+    size_t ncalls = sw_corr_ncalls(c);
+    size_t cap = 64;
+    while (cap < ncalls / 4)
+        cap *= 2;
+    srcstat *st = calloc(cap, sizeof *st);
+    /* distinct users per source: remember (source, user) pairs in a set */
+    size_t ucap = 64;
+    while (ucap < ncalls * 2)
+        ucap *= 2;
+    uint64_t *users = calloc(ucap, sizeof *users);
+    if (!st || !users) {
+        free(st);
+        free(users);
+        d->oom = 1;
+        return;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < ncalls && used * 2 < cap; i++) {
+        const sw_call *k = sw_corr_call(c, (uint32_t)i);
+        if (!k->invite || sw_corr_msg_code(c, k->invite) != 0)
+            continue;
+        const sw_endpoint *e = sw_trace_endpoint(d->t, k->src);
+        if (!e)
+            continue;
+        uint8_t key[17];
+        key[0] = e->addr.family;
+        memcpy(key + 1, e->addr.a, 16);
+        uint64_t h = sw_hash(key, sizeof key);
+        size_t j = h & (cap - 1);
+        while (st[j].used && !sw_addr_eq(&st[j].addr, &e->addr))
+            j = (j + 1) & (cap - 1);
+        srcstat *x = &st[j];
+        if (!x->used) {
+            x->used = true;
+            x->addr = e->addr;
+            x->first = k->invite;
+            used++;
+        }
+        x->requests++;
+        uint32_t tx = sw_corr_msg_txn(c, k->invite);
+        const sw_txn *t = tx != SW_NONE ? sw_corr_txn(c, tx) : NULL;
+        if (t && t->final_code >= 400 && t->final_code != 401 && t->final_code != 407) {
+            x->failures++;
+            x->last_fail = t->final;
+        }
+        uint64_t uh = h ^ sw_hash(k->to_user.p, k->to_user.len);
+        size_t ui = uh & (ucap - 1);
+        while (users[ui] && users[ui] != uh)
+            ui = (ui + 1) & (ucap - 1);
+        if (!users[ui]) {
+            users[ui] = uh ? uh : 1;
+            x->users++;
+        }
+    }
+    for (size_t j = 0; j < cap; j++) {
+        srcstat *x = &st[j];
+        if (!x->used)
+            continue;
+        const sw_sip_msg *s = parse(d, 0, x->first);
+        sw_str ua = s && s->first[SW_HDR_USER_AGENT] ? s->first[SW_HDR_USER_AGENT]->value : SW_STR_NULL;
+        bool by_ua = scanner_ua(ua);
+        bool by_pattern = x->requests >= 10 && x->users >= 10 && x->failures * 5 >= x->requests * 4;
+        if (!by_ua && !by_pattern)
+            continue;
+        char ip[64];
+        sw_addr_str(&x->addr, ip, sizeof ip);
+        const char *uanote = by_ua ? str(d, d->lang == SW_KB_RU ? " User-Agent «%s» — известный сканер."
+                                                                  : " Its User-Agent \"%s\" is a known scanner.",
+                                         sl(d, ua))
+                                   : "";
+        sw_finding *f = emit_keyed(d, "scanner-activity", SW_SEV_WARNING, SW_NONE,
+                                   (7ull << 60) ^ sw_hash(ip, strlen(ip)), x->first,
+                                   ARGS(sl(d, sw_str_cstr(ip)), num(d, x->requests), num(d, x->users),
+                                        num(d, x->failures), uanote));
+        evidence(d, f, x->first, "probe", ARGS(by_ua ? sl(d, ua) : "first probe"));
+        if (x->last_fail)
+            evidence(d, f, x->last_fail, "rejected", ARGS(status_line(d, x->last_fail)));
+    }
+    free(st);
+    free(users);
+}
+
 /* ---- engine ------------------------------------------------------------ */
 
 typedef struct rule {
@@ -843,6 +1241,10 @@ static const rule RULES[] = {
     {"no-response request-timeout loop-detected too-many-hops server-overload session-timer "
      "malformed-message call-rejected udp-message-too-large",
      rule_codes},
+    {"codec-mismatch", rule_codec},
+    {"missing-ack", rule_missing_ack},
+    {"nat-private-address", rule_nat},
+    {"scanner-activity", rule_scanner},
 };
 
 const char *const *sw_diag_rule_ids(void)

@@ -315,6 +315,80 @@ static const rule_text RULE_TEXTS[] = {
       "headers).",
       "Используйте TCP для этого узла или уменьшите сообщение (меньше кодеков в SDP, меньше или "
       "короче заголовки)."}},
+    /* {1} status {2} its # {3} server {4} offered codecs {5} callee codecs sentence {6} client */
+    {"codec-mismatch",
+     {"No common codec: {1}", "Нет общего кодека: {1}"},
+     {"{6} offered {4} in the INVITE; {3} answered {1} at message {2}, so none of these was "
+      "acceptable to it.{5}",
+      "{6} предложил в INVITE {4}; {3} ответил {1} (сообщение {2}), то есть ни один из них ему "
+      "не подошёл.{5}"},
+     {"The call was not set up.", "Вызов не установлен."},
+     {"Enable at least one codec on both sides (G.711 PCMU/PCMA is the usual common ground), "
+      "check transcoding on the PBX or SBC between them, and check ptime, telephone-event and "
+      "SRTP settings (RTP/AVP vs RTP/SAVP), which also make an offer unacceptable.",
+      "Включите хотя бы один общий кодек на обеих сторонах (обычно это G.711 PCMU/PCMA), "
+      "проверьте транскодирование на АТС или SBC между ними, а также ptime, telephone-event и "
+      "SRTP (RTP/AVP или RTP/SAVP): они тоже делают предложение неприемлемым."}},
+    /* {1} 2xx # {2} times sent {3} callee {4} Contact of the 2xx {5} BYE # or "-" {6} caller */
+    {"missing-ack",
+     {"200 OK never acknowledged: ACK lost", "200 OK не подтверждён: ACK потерян"},
+     {"{3} answered the INVITE at message {1} and sent the 200 OK {2} times, because no ACK "
+      "reached it. {6} should send the ACK to the Contact of the 200 OK ({4}) along the "
+      "Record-Route set; when that address is private, unreachable through NAT, or a proxy "
+      "drops it from the route, the ACK never arrives.",
+      "{3} ответил на INVITE (сообщение {1}) и отправил 200 OK {2} раз, потому что ACK до "
+      "него не дошёл. {6} должен отправить ACK на Contact из 200 OK ({4}) с учётом "
+      "Record-Route; если этот адрес частный, недоступен через NAT или прокси выпадает из "
+      "маршрута, ACK не доходит."},
+     {"After 32 s without ACK the callee gives up and ends the call (BYE at message {5}): the "
+      "typical 'call drops after about 30 seconds'.",
+      "Через 32 с без ACK вызываемая сторона сдаётся и завершает вызов (BYE, сообщение {5}): "
+      "типичный «обрыв примерно через 30 секунд»."},
+     {"Check the Contact of the 200 OK ({4}): it must be reachable from {6}. Fix NAT handling "
+      "(the SBC or PBX should rewrite Contact, e.g. nat=force_rport,comedia / "
+      "rewrite_contact), make sure every proxy that Record-Routes also routes the ACK, and "
+      "look for a firewall dropping it.",
+      "Проверьте Contact в 200 OK ({4}): он должен быть доступен с {6}. Исправьте обработку "
+      "NAT (SBC или АТС должны переписывать Contact, например nat=force_rport,comedia / "
+      "rewrite_contact), убедитесь, что каждый прокси с Record-Route пропускает и ACK, и "
+      "проверьте межсетевой экран."}},
+    /* {1} sender {2} where (Via/Contact/SDP list) {3} private addresses {4} rport note */
+    {"nat-private-address",
+     {"Private addresses from {1}: NAT not handled", "Частные адреса от {1}: NAT не учтён"},
+     {"Packets from {1} carry private or link-local addresses in {2} ({3}), which differ from "
+      "the address they came from: the device is behind NAT and does not know its public "
+      "address.{4}",
+      "Пакеты от {1} содержат частные или link-local адреса в {2} ({3}), которые не совпадают "
+      "с адресом отправителя: устройство находится за NAT и не знает свой внешний адрес.{4}"},
+     {"Responses, in-dialog requests and RTP sent to those addresses get lost: one-way or no "
+      "audio, calls that drop after 32 s, registrations that only work one way.",
+      "Ответы, запросы внутри диалога и RTP, отправленные на эти адреса, теряются: звук в одну "
+      "сторону или его нет, обрывы через 32 с, регистрация «работает только в одну сторону»."},
+     {"Handle NAT on the server side (Asterisk: direct_media=no, rtp_symmetric, force_rport, "
+      "rewrite_contact; Kamailio: nathelper fix_nated_contact/fix_nated_sdp with rtpengine), "
+      "or configure the device with its public address or STUN. Turn off SIP ALG on the "
+      "router: it often makes this worse.",
+      "Учитывайте NAT на стороне сервера (Asterisk: direct_media=no, rtp_symmetric, "
+      "force_rport, rewrite_contact; Kamailio: nathelper fix_nated_contact/fix_nated_sdp и "
+      "rtpengine) или настройте на устройстве внешний адрес либо STUN. Отключите SIP ALG на "
+      "маршрутизаторе: он часто делает только хуже."}},
+    /* {1} source {2} requests {3} distinct users {4} failures {5} user agent note */
+    {"scanner-activity",
+     {"Scanning from {1}", "Сканирование с {1}"},
+     {"{1} sent {2} requests to {3} different users, {4} of them refused.{5} This is what SIP "
+      "scanners do when they look for extensions with weak passwords to make toll-fraud calls.",
+      "{1} отправил {2} запросов к {3} разным пользователям, {4} из них отклонены.{5} Так "
+      "работают SIP-сканеры, подбирающие номера со слабыми паролями для мошеннических звонков."},
+     {"Load on the server, log noise, and a real risk of fraud if any password is weak.",
+      "Нагрузка на сервер, мусор в журналах и реальный риск мошенничества при слабом пароле."},
+     {"Block {1} (fail2ban on the SIP log, firewall), allow SIP only from the networks of your "
+      "phones and carriers (ACL), use long random passwords, and do not answer unknown users "
+      "differently from wrong passwords (alwaysauthreject).",
+      "Заблокируйте {1} (fail2ban по журналу SIP, межсетевой экран), разрешите SIP только из "
+      "сетей ваших телефонов и операторов (ACL), используйте длинные случайные пароли и "
+      "отвечайте на неизвестных пользователей так же, как на неверный пароль "
+      "(alwaysauthreject)."}},
+
 };
 
 static const evidence_text EVIDENCE_TEXTS[] = {
@@ -346,6 +420,12 @@ static const evidence_text EVIDENCE_TEXTS[] = {
     {"answer", {"answer: {1}", "ответ: {1}"}},
     {"malformed", {"{1}", "{1}"}},
     {"big", {"{1} bytes over UDP", "{1} байт по UDP"}},
+    {"offer", {"offer: {1}", "предложение: {1}"}},
+    {"ok-first", {"200 OK (first of {1})", "200 OK (первый из {1})"}},
+    {"ok-again", {"200 OK again: no ACK yet", "снова 200 OK: ACK всё нет"}},
+    {"bye-after", {"BYE: the callee gives up", "BYE: вызываемая сторона сдаётся"}},
+    {"private", {"{1}", "{1}"}},
+    {"probe", {"{1}", "{1}"}},
 };
 
 #endif

@@ -408,6 +408,52 @@ static void test_timeout(void **state)
     drop(&md);
 }
 
+/* The same messages seen again between other endpoints (a transparent
+ * proxy that keeps the branch, a capture on two interfaces) are copies on
+ * another hop, not retransmissions. */
+static void test_hop_copy_is_not_retransmission(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL},
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+    };
+    model md = build(s, N(s), 1);
+    /* message 2 is a true retransmission (same endpoints) */
+    assert_true(sw_corr_msg_flags(md.c, 2) & SW_MF_RETRANS);
+    drop(&md);
+    /* Now a copy from another host: rewrite message 2's source in the pcap. */
+    pw w = {0};
+    pw_header(&w);
+    char buf[2][1024];
+    for (int i = 0; i < 2; i++)
+        snprintf(buf[i], sizeof buf[i],
+                 "INVITE sip:b@y SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n"
+                 "From: <sip:a@x>;tag=fa\r\nTo: <sip:b@y>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n"
+                 "Content-Length: 0\r\n\r\n");
+    pw_frame(&w, 1, 0, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 5060, 5060, false, 0, buf[0], strlen(buf[0]));
+    pw_frame(&w, 1, 1, IP(10, 9, 0, 1), IP(10, 9, 0, 2), 5060, 5060, false, 0, buf[1], strlen(buf[1]));
+    char *path = pw_save(&w, false);
+    free(w.buf);
+    const char *paths[] = {path};
+    char err[256];
+    sw_capset *cs;
+    assert_int_equal(sw_capset_open(&cs, paths, 1, err, sizeof err), 0);
+    sw_trace *t = sw_trace_new(NULL);
+    sw_corr *c = sw_corr_new(t, NULL);
+    assert_int_equal(sw_trace_read(t, cs, sink, c), 0);
+    sw_corr_finish(c, 0);
+    assert_int_equal(sw_corr_msg_txn(c, 1), sw_corr_msg_txn(c, 2)); /* one transaction */
+    assert_false(sw_corr_msg_flags(c, 2) & SW_MF_RETRANS);          /* seen on another hop */
+    assert_int_equal(sw_corr_txn(c, 0)->retrans, 0);
+    sw_corr_free(c);
+    sw_trace_free(t);
+    sw_capset_close(cs);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_auth_retry),     cmocka_unit_test(test_register),
         cmocka_unit_test(test_blind_transfer), cmocka_unit_test(test_replaces_and_headers),
         cmocka_unit_test(test_rfc2543),        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_hop_copy_is_not_retransmission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
