@@ -1082,7 +1082,11 @@ static void rule_nat(sw_diag *d)
                 }
             }
         }
-        const sw_sip_header *ct = s->first[SW_HDR_CONTACT];
+        /* A REGISTER response lists the registered bindings, not the
+         * registrar's own address: its Contact says nothing about NAT. */
+        const sw_sip_header *ct =
+            (!s->is_request && sw_str_eq_cstr(s->cseq_method, "REGISTER")) ? NULL
+                                                                          : s->first[SW_HDR_CONTACT];
         sw_sip_nameaddr na;
         sw_sip_uri u;
         if (ct && sw_sip_nameaddr_parse(ct->value, &na) == 0 && sw_sip_uri_parse(na.uri, &u) == 0 &&

@@ -391,6 +391,120 @@ static void test_no_response(void **state)
     drop(&md);
 }
 
+#define SDP_PCMU "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n" \
+                 "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"                \
+                 "a=rtpmap:101 telephone-event/8000\r\n"
+
+static void test_codec_mismatch(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL, SDP_PCMU},
+        {1, "SIP/2.0 488 Not Acceptable Here", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL, NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("1"), "fa", "tb", "c1", 1, "ACK", NULL, NULL},
+    };
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "codec-mismatch");
+    const uint64_t ev[] = {1, 2};
+    assert_evidence(f, ev, 2);
+    assert_non_null(strstr(f->cause, "offered PCMU, telephone-event"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
+/* The callee resends 200 OK (timer G) because no ACK arrives, then hangs up. */
+static void test_missing_ack(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL, SDP_PCMU},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE",
+         "Contact: <sip:b@192.168.1.20:5060>\r\n", SDP_PCMU},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE",
+         "Contact: <sip:b@192.168.1.20:5060>\r\n", SDP_PCMU},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE",
+         "Contact: <sip:b@192.168.1.20:5060>\r\n", SDP_PCMU},
+        {1, "BYE sip:a@x SIP/2.0", BR("2"), "tb", "fa", "c1", 1, "BYE", NULL, NULL},
+    };
+    model md = build(s, N(s), 8000);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "missing-ack");
+    const uint64_t ev[] = {2, 4, 5};
+    assert_evidence(f, ev, 3);
+    assert_non_null(strstr(f->cause, "sip:b@192.168.1.20:5060"));
+    sw_diag_free(d);
+    drop(&md);
+    /* With the ACK, nothing to report. */
+    const m ok[] = {
+        s[0], s[1], s[2],
+        {0, "ACK sip:b@192.168.1.20 SIP/2.0", BR("9"), "fa", "tb", "c1", 1, "ACK", NULL, NULL},
+    };
+    md = build(ok, N(ok), 500);
+    d = diagnose(&md, SW_KB_EN);
+    assert_int_equal(sw_diag_count(d), 0);
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_nat_private_address(void **state)
+{
+    (void)state;
+    scen_a = IP(203, 0, 113, 7); /* public address the packets come from */
+    scen_b = IP(198, 51, 100, 9);
+    const m s[] = {
+        {0, "REGISTER sip:y SIP/2.0", BR("1"), "fa", NULL, "r1", 1, "REGISTER",
+         "Contact: <sip:a@192.168.0.10:5060>\r\n", NULL},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "r1", 1, "REGISTER",
+         "Contact: <sip:a@192.168.0.10:5060>;expires=60\r\n", NULL},
+    };
+    model md = build(s, N(s), 10);
+    scen_a = IP(10, 0, 0, 1);
+    scen_b = IP(10, 0, 0, 2);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "nat-private-address");
+    assert_int_equal(f->severity, SW_SEV_WARNING);
+    assert_non_null(strstr(f->cause, "Contact (192.168.0.10)"));
+    assert_non_null(strstr(f->title, "203.0.113.7:5060"));
+    const uint64_t ev[] = {1};
+    assert_evidence(f, ev, 1);
+    sw_diag_free(d);
+    drop(&md);
+}
+
+static void test_scanner(void **state)
+{
+    (void)state;
+    m s[24];
+    static char branches[12][16], users[12][40], cids[12][16], tos[12][8];
+    for (int i = 0; i < 12; i++) {
+        snprintf(branches[i], sizeof branches[i], "z9hG4bK%d", i);
+        snprintf(users[i], sizeof users[i], "INVITE sip:%d@y SIP/2.0", 100 + i);
+        snprintf(cids[i], sizeof cids[i], "s%d", i);
+        snprintf(tos[i], sizeof tos[i], "%d", 100 + i);
+        s[2 * i] = (m){0, users[i], branches[i], "fa", NULL, cids[i], 1, "INVITE",
+                       "User-Agent: friendly-scanner\r\n", NULL, tos[i]};
+        s[2 * i + 1] = (m){1, "SIP/2.0 404 Not Found", branches[i], "fa", "tb", cids[i], 1,
+                           "INVITE", NULL, NULL, tos[i]};
+    }
+    model md = build(s, N(s), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = sw_diag_finding(d, 0);
+    size_t scanners = 0;
+    for (size_t i = 0; i < sw_diag_count(d); i++)
+        if (!strcmp(sw_diag_finding(d, i)->id, "scanner-activity")) {
+            f = sw_diag_finding(d, i);
+            scanners++;
+        }
+    assert_int_equal(scanners, 1);
+    if (!strstr(f->cause, "sent 12 requests to 12 different users, 12 of them refused"))
+        print_message("cause: %s\n", f->cause);
+    assert_non_null(strstr(f->cause, "sent 12 requests to 12 different users, 12 of them refused"));
+    assert_non_null(strstr(f->cause, "friendly-scanner"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
 /* Every rule id has texts in both languages. */
 static void test_texts_complete(void **state)
 {
@@ -418,6 +532,10 @@ int main(void)
         cmocka_unit_test(test_registration_expired),
         cmocka_unit_test(test_codes),
         cmocka_unit_test(test_no_response),
+        cmocka_unit_test(test_codec_mismatch),
+        cmocka_unit_test(test_missing_ack),
+        cmocka_unit_test(test_nat_private_address),
+        cmocka_unit_test(test_scanner),
         cmocka_unit_test(test_texts_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
