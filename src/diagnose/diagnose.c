@@ -1293,6 +1293,7 @@ int sw_diag_run(sw_diag *d, const char *only)
                 d->f[k++] = d->f[i];
         d->n = k;
     }
-    qsort(d->f, d->n, sizeof *d->f, cmp_finding);
+    if (d->n) /* qsort of a NULL array is undefined even for 0 elements */
+        qsort(d->f, d->n, sizeof *d->f, cmp_finding);
     return d->oom ? SW_ENOMEM : 0;
 }

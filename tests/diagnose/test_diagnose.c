@@ -476,7 +476,7 @@ static void test_scanner(void **state)
 {
     (void)state;
     m s[24];
-    static char branches[12][16], users[12][40], cids[12][16], tos[12][8];
+    static char branches[12][24], users[12][48], cids[12][24], tos[12][24];
     for (int i = 0; i < 12; i++) {
         snprintf(branches[i], sizeof branches[i], "z9hG4bK%d", i);
         snprintf(users[i], sizeof users[i], "INVITE sip:%d@y SIP/2.0", 100 + i);
