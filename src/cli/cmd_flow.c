@@ -200,8 +200,8 @@ int sw_cmd_flow(int argc, char **argv)
         fo.color = false;
 
     sw_cli_model mdl;
-    int rc = sw_cli_model_load(&mdl, argv + optind, (size_t)(argc - optind - 1), links, nlinks,
-                               false);
+    int rc =
+        sw_cli_model_load(&mdl, argv + optind, (size_t)(argc - optind - 1), links, nlinks, false);
     if (rc)
         return rc;
     uint32_t call = find_call(mdl.corr, want, by_id);

@@ -545,10 +545,14 @@ static sw_str hdr_tag(const sw_sip_header *h)
     return na.tag;
 }
 
+/* User part of a From/To-style header; *uri_out (optional) gets the URI.
+ * Both are empty when the header is missing or does not parse. */
 static sw_str hdr_user(const sw_sip_header *h, sw_str *uri_out)
 {
     sw_sip_nameaddr na;
     sw_sip_uri u;
+    if (uri_out)
+        *uri_out = SW_STR_NULL;
     if (!h || sw_sip_nameaddr_parse(h->value, &na) != 0)
         return SW_STR_NULL;
     if (uri_out)

@@ -83,19 +83,18 @@ typedef struct range {
  * paragraph separators, BOM, interlinear annotation) and combining marks
  * (zero width: they would make cell counts wrong). */
 static const range escaped[] = {
-    {0x0080, 0x009F}, {0x00AD, 0x00AD},   {0x0300, 0x036F}, {0x0483, 0x0489},
-    {0x0591, 0x05C7}, {0x0610, 0x061A},   {0x061C, 0x061C}, {0x064B, 0x065F},
-    {0x0670, 0x0670}, {0x06D6, 0x06ED},   {0x180B, 0x180F}, {0x1AB0, 0x1AFF},
-    {0x1DC0, 0x1DFF}, {0x200B, 0x200F},   {0x2028, 0x202E}, {0x2060, 0x206F},
-    {0x20D0, 0x20FF}, {0xFE00, 0xFE0F},   {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF},
+    {0x0080, 0x009F}, {0x00AD, 0x00AD},   {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05C7},
+    {0x0610, 0x061A}, {0x061C, 0x061C},   {0x064B, 0x065F}, {0x0670, 0x0670}, {0x06D6, 0x06ED},
+    {0x180B, 0x180F}, {0x1AB0, 0x1AFF},   {0x1DC0, 0x1DFF}, {0x200B, 0x200F}, {0x2028, 0x202E},
+    {0x2060, 0x206F}, {0x20D0, 0x20FF},   {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF},
     {0xFFF9, 0xFFFB}, {0xE0000, 0xE0FFF},
 };
 
 /* Two cells wide (East Asian Wide and Fullwidth, the common emoji blocks). */
 static const range wide[] = {
-    {0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF}, {0x3400, 0x4DBF},
-    {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},   {0xA960, 0xA97F}, {0xAC00, 0xD7A3},
-    {0xF900, 0xFAFF},   {0xFE10, 0xFE19},   {0xFE30, 0xFE6F}, {0xFF00, 0xFF60},
+    {0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF},   {0x3400, 0x4DBF},
+    {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},   {0xA960, 0xA97F},   {0xAC00, 0xD7A3},
+    {0xF900, 0xFAFF},   {0xFE10, 0xFE19},   {0xFE30, 0xFE6F},   {0xFF00, 0xFF60},
     {0xFFE0, 0xFFE6},   {0x1F300, 0x1F64F}, {0x1F680, 0x1F6FF}, {0x1F900, 0x1F9FF},
     {0x20000, 0x3FFFD},
 };
@@ -147,8 +146,8 @@ size_t sw_flow_text_width(sw_str s)
 enum { K_NONE = 0, K_BOLD, K_DIM, K_1XX, K_2XX, K_3XX, K_4XX, K_ERR, K_HEAD };
 
 static const char *const color_seq[] = {
-    "\033[0m", "\033[1m", "\033[2m", "\033[36m", "\033[32m", "\033[34m", "\033[33m", "\033[31m",
-    "\033[1m",
+    "\033[0m",  "\033[1m",  "\033[2m",  "\033[36m", "\033[32m",
+    "\033[34m", "\033[33m", "\033[31m", "\033[1m",
 };
 
 /* One terminal column: the UTF-8 bytes of the glyph that starts here, or
@@ -405,13 +404,12 @@ static sw_str row_label(const sw_flow_row *r, char *buf, size_t len)
     int n;
     if (r->is_request)
         n = snprintf(buf, len, "%.*s%s%s", (int)SW_MIN(r->method.len, 200u),
-                     r->method.p ? r->method.p : "",
-                     r->sdp ? " (SDP)" : "", r->retrans ? " (retrans)" : "");
+                     r->method.p ? r->method.p : "", r->sdp ? " (SDP)" : "",
+                     r->retrans ? " (retrans)" : "");
     else
         n = snprintf(buf, len, "%d%s%.*s%s%s", r->status, r->reason.len ? " " : "",
                      (int)SW_MIN(r->reason.len, 200u), r->reason.p ? r->reason.p : "",
-                     r->sdp ? " (SDP)" : "",
-                     r->retrans ? " (retrans)" : "");
+                     r->sdp ? " (SDP)" : "", r->retrans ? " (retrans)" : "");
     return sw_str_make(buf, n < 0 ? 0 : SW_MIN((size_t)n, len - 1));
 }
 
@@ -446,22 +444,23 @@ static uint8_t row_color(const sw_flow_row *r)
 /* ---- layout ------------------------------------------------------------------ */
 
 enum {
-    SPACING_MIN = 8,  /* cells between column centres at the narrowest */
-    LABEL_WANT = 48,  /* widest arrow label the spacing grows for */
-    NOTE_MIN = 12,    /* narrowest room worth a response note */
+    SPACING_MIN = 8, /* cells between column centres at the narrowest */
+    LABEL_WANT = 48, /* widest arrow label the spacing grows for */
+    NOTE_MIN = 12,   /* narrowest room worth a response note */
 };
 
 typedef struct layout {
     bool callcol;
+    bool notime; /* the time column was dropped to make room */
     int callw, numw, deltaw;
-    size_t gutter;  /* cells before the diagram */
-    size_t S;       /* spacing of column centres */
-    size_t Lh;      /* header label width */
-    bool cut;       /* header labels were cut: print the legend */
-    size_t x0;      /* centre of column 0 */
-    size_t right;   /* first cell after the diagram */
-    size_t width;   /* target line width */
-    size_t cap;     /* cells per line buffer */
+    size_t gutter; /* cells before the diagram */
+    size_t S;      /* spacing of column centres */
+    size_t Lh;     /* header label width */
+    bool cut;      /* header labels were cut: print the legend */
+    size_t x0;     /* centre of column 0 */
+    size_t right;  /* first cell after the diagram */
+    size_t width;  /* target line width */
+    size_t cap;    /* cells per line buffer */
 } layout;
 
 static size_t col_x(const layout *L, size_t k) { return L->x0 + k * L->S; }
@@ -491,11 +490,11 @@ static void plan(layout *L, const sw_flow_opts *o, const sw_flow_cols *cols,
         if (rows[i].call != firstcall)
             L->callcol = true;
         if (i)
-            L->deltaw = SW_MAX(L->deltaw, snprintf(db, sizeof db, "%+.3f",
-                                                   (double)(rows[i].ts_ns - rows[i - 1].ts_ns) /
-                                                       1e9));
+            L->deltaw =
+                SW_MAX(L->deltaw, snprintf(db, sizeof db, "%+.3f",
+                                           (double)(rows[i].ts_ns - rows[i - 1].ts_ns) / 1e9));
     }
-    L->callw = L->callcol ? digits(maxcall) + 1 : 0;
+    L->callw = L->callcol ? SW_MAX(digits(maxcall) + 1, 4) : 0; /* "#12" under "call" */
     L->numw = SW_MAX(digits(maxnum), 1);
     /* [#call  ]number  HH:MM:SS.mmm  +delta  */
     L->gutter = (L->callcol ? (size_t)L->callw + 2 : 0) + (size_t)L->numw + 2 + 12 + 2 +
@@ -515,6 +514,13 @@ static void plan(layout *L, const sw_flow_opts *o, const sw_flow_cols *cols,
         need = SW_MAX(need, (lw + 7 + span - 1) / span);
     }
     size_t avail = L->width > L->gutter + 1 ? L->width - L->gutter - 1 : 0;
+    if (ncol > 1 && (ncol - 1) * SPACING_MIN + SPACING_MIN - 1 > avail) {
+        /* Too narrow even at the minimum spacing: the time of day goes
+         * first (the delta stays), the columns last. */
+        L->notime = true;
+        L->gutter -= 14;
+        avail += 14;
+    }
     size_t S = need, Lh = lh_max;
     for (;; S--) {
         Lh = ncol == 1 ? SW_MIN(lh_max, SW_MAX(avail, 8u)) : SW_MIN(lh_max, S - 1);
@@ -544,8 +550,7 @@ static void put_g(line *ln, size_t x, const char *g, uint8_t color)
     put_glyph(ln, x, g, strlen(g), color);
 }
 
-static void draw_gutter(line *ln, const layout *L, const sw_flow_row *r,
-                        const sw_flow_row *prev)
+static void draw_gutter(line *ln, const layout *L, const sw_flow_row *r, const sw_flow_row *prev)
 {
     char b[64];
     size_t x = 0;
@@ -560,8 +565,10 @@ static void draw_gutter(line *ln, const layout *L, const sw_flow_row *r,
     char tb[48];
     sw_render_time(r->ts_ns, false, tb, sizeof tb);
     tb[12] = '\0';
-    put_ascii(ln, x, tb, K_NONE);
-    x += 14;
+    if (!L->notime) {
+        put_ascii(ln, x, tb, K_NONE);
+        x += 14;
+    }
     if (prev) {
         snprintf(b, sizeof b, "%+*.3f", L->deltaw, (double)(r->ts_ns - prev->ts_ns) / 1e9);
         put_ascii(ln, x, b, K_DIM);
@@ -602,15 +609,18 @@ static void draw_row(line *ln, const layout *L, const sw_flow_opts *o, size_t nc
         else
             put_g(ln, a + 1, G->left, ac);
         /* Label centred between the ends, with a space and a line cell
-         * on each side, and clear of the arrowhead. */
+         * on each side, clear of the arrowhead; when that does not leave
+         * room for all of it, the label fills everything between the
+         * arrow's first cell and its head, cut if it must be. */
         size_t inner = b - a - 1; /* cells between the bars */
-        size_t room = inner > 6 ? inner - 6 : 0;
-        size_t w = fit_cells(NULL, 0, label, room, o->unicode, lc);
-        if (w) {
-            size_t start = a + 1 + (inner - w) / 2;
+        size_t full = sw_flow_text_width(label);
+        if (inner >= full + 6) {
+            size_t start = a + 1 + (inner - full) / 2;
             put_glyph(ln, start - 1, " ", 1, K_NONE);
-            put_glyph(ln, start + w, " ", 1, K_NONE);
-            fit_cells(ln, start, label, room, o->unicode, lc);
+            put_glyph(ln, start + full, " ", 1, K_NONE);
+            fit_cells(ln, start, label, full, o->unicode, lc);
+        } else if (inner > 2) {
+            fit_cells(ln, a + 2, label, inner - 2, o->unicode, lc);
         }
     }
     if (o->explain && !r->is_request && L->width > note_x + NOTE_MIN) {
@@ -623,6 +633,19 @@ static void draw_row(line *ln, const layout *L, const sw_flow_opts *o, size_t nc
 static void draw_header(FILE *f, line *ln, const layout *L, const sw_flow_opts *o,
                         const sw_flow_cols *cols)
 {
+    if (L->cut) {
+        /* Labels are cut to fit the columns: name every column in full
+         * first, and number the column heads. */
+        for (size_t k = 0; k < cols->n; k++) {
+            line_clear(ln);
+            char nb[32];
+            snprintf(nb, sizeof nb, "  %zu: ", k + 1);
+            put_ascii(ln, 0, nb, K_DIM);
+            fit_cells(ln, strlen(nb), sw_str_cstr(cols->label[k]), L->cap - strlen(nb), o->unicode,
+                      K_NONE);
+            line_emit(f, ln, o->color);
+        }
+    }
     line_clear(ln);
     size_t x = 0;
     if (L->callcol) {
@@ -631,8 +654,10 @@ static void draw_header(FILE *f, line *ln, const layout *L, const sw_flow_opts *
     }
     put_ascii(ln, x + (size_t)L->numw - 1, "#", K_HEAD);
     x += (size_t)L->numw + 2;
-    put_ascii(ln, x, "time (UTC)", K_HEAD);
-    x += 14;
+    if (!L->notime) {
+        put_ascii(ln, x, "time (UTC)", K_HEAD);
+        x += 14;
+    }
     put_ascii(ln, x + (size_t)L->deltaw - 5, "delta", K_HEAD);
     for (size_t k = 0; k < cols->n; k++) {
         char lb[SW_FLOW_LABEL_MAX + 8];
@@ -645,22 +670,10 @@ static void draw_header(FILE *f, line *ln, const layout *L, const sw_flow_opts *
         fit_cells(ln, col_x(L, k) - w / 2, s, L->Lh, o->unicode, K_HEAD);
     }
     line_emit(f, ln, o->color);
-    if (L->cut) {
-        /* Labels were cut to fit: name every column in full. */
-        for (size_t k = 0; k < cols->n; k++) {
-            line_clear(ln);
-            char nb[32];
-            snprintf(nb, sizeof nb, "  %zu: ", k + 1);
-            put_ascii(ln, 0, nb, K_DIM);
-            fit_cells(ln, strlen(nb), sw_str_cstr(cols->label[k]), L->cap - strlen(nb),
-                      o->unicode, K_NONE);
-            line_emit(f, ln, o->color);
-        }
-    }
 }
 
-int sw_flow_draw(FILE *f, const sw_flow_opts *o, const sw_flow_cols *cols,
-                 const sw_flow_row *rows, size_t n)
+int sw_flow_draw(FILE *f, const sw_flow_opts *o, const sw_flow_cols *cols, const sw_flow_row *rows,
+                 size_t n)
 {
     layout L;
     plan(&L, o, cols, rows, n);
@@ -685,8 +698,8 @@ static void json_ep(FILE *f, const sw_trace *t, uint32_t id)
     sw_json_cstr(f, b);
 }
 
-void sw_flow_json_row(FILE *f, const sw_trace *t, const sw_flow_cols *cols,
-                      const sw_flow_row *r, const sw_flow_row *prev)
+void sw_flow_json_row(FILE *f, const sw_trace *t, const sw_flow_cols *cols, const sw_flow_row *r,
+                      const sw_flow_row *prev)
 {
     fprintf(f, "{\"number\":%" PRIu64 ",\"epoch\":", r->number);
     sw_render_epoch(f, r->ts_ns);
@@ -742,17 +755,17 @@ static void title(FILE *f, const sw_flow_opts *o, const sw_trace *t, const sw_co
         line_clear(&ln);
         char b[160];
         char tb[48];
-        sw_render_time(k->t_start ? k->t_start
-                                  : (sw_trace_get(t, k->first) ? sw_trace_get(t, k->first)->ts_ns
-                                                                : 0),
+        sw_render_time(k->t_start
+                           ? k->t_start
+                           : (sw_trace_get(t, k->first) ? sw_trace_get(t, k->first)->ts_ns : 0),
                        true, tb, sizeof tb);
         tb[19] = '\0';
         size_t x = 0;
         snprintf(b, sizeof b, "call %zu ", i + 1);
         put_ascii(&ln, x, b, K_HEAD);
         x += strlen(b) + 1;
-        const char *state = k->kind == SW_CALL_INVITE ? sw_call_state_name(k->state)
-                                                      : sw_call_kind_name(k->kind);
+        const char *state =
+            k->kind == SW_CALL_INVITE ? sw_call_state_name(k->state) : sw_call_kind_name(k->kind);
         snprintf(b, sizeof b, "%s%s  %s UTC  ", state, k->ongoing ? " (ongoing)" : "", tb);
         put_ascii(&ln, x, b, K_NONE);
         x += strlen(b);

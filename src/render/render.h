@@ -154,8 +154,9 @@ size_t sw_flow_fit(sw_str s, size_t max_cells, bool unicode, char *out, size_t c
 size_t sw_flow_text_width(sw_str s);
 
 /* Draws rows (text) as a ladder under the column header; no title. Lines
- * stay within o->width when the columns fit at the minimum spacing, else
- * they grow (never wrap). Returns 0 or SW_ENOMEM (nothing written then). */
+ * stay within o->width when the columns fit at the minimum spacing (the
+ * time-of-day column is dropped first to make room), else they grow (never
+ * wrap). Returns 0 or SW_ENOMEM (nothing written then). */
 int sw_flow_draw(FILE *f, const sw_flow_opts *o, const sw_flow_cols *cols,
                  const sw_flow_row *rows, size_t n);
 /* One JSON object (one line) for row r; prev is the row before it (NULL for

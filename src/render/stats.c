@@ -280,11 +280,11 @@ static void stats_json(FILE *f, const sw_stats *s)
     for (size_t i = 0; i < 8; i++)
         fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", state_key[i], s->by_state[i]);
     fprintf(f,
-            "}},\"outcomes\":{\"attempted\":%" PRIu64 ",\"answered\":%" PRIu64
-            ",\"busy\":%" PRIu64 ",\"no_answer\":%" PRIu64 ",\"rejected_by_user\":%" PRIu64
-            ",\"other_failure\":%" PRIu64 ",\"unresolved\":%" PRIu64 "}",
-            s->attempted, s->answered, s->busy, s->no_answer, s->user_rejected,
-            s->other_failure, s->unresolved);
+            "}},\"outcomes\":{\"attempted\":%" PRIu64 ",\"answered\":%" PRIu64 ",\"busy\":%" PRIu64
+            ",\"no_answer\":%" PRIu64 ",\"rejected_by_user\":%" PRIu64 ",\"other_failure\":%" PRIu64
+            ",\"unresolved\":%" PRIu64 "}",
+            s->attempted, s->answered, s->busy, s->no_answer, s->user_rejected, s->other_failure,
+            s->unresolved);
     fputs(",\"asr\":", f);
     json_ratio(f, s->asr);
     fputs(",\"ner\":", f);
@@ -325,9 +325,8 @@ static void text_dist(FILE *f, const char *name, const sw_stats_dist *d)
         return;
     }
     fprintf(f, "p50 %.3fs  p90 %.3fs  p99 %.3fs  (min %.3fs, max %.3fs, mean %.3fs; %zu call%s)\n",
-            (double)d->p50 / 1e9, (double)d->p90 / 1e9, (double)d->p99 / 1e9,
-            (double)d->min / 1e9, (double)d->max / 1e9, (double)d->mean / 1e9, d->count,
-            d->count == 1 ? "" : "s");
+            (double)d->p50 / 1e9, (double)d->p90 / 1e9, (double)d->p99 / 1e9, (double)d->min / 1e9,
+            (double)d->max / 1e9, (double)d->mean / 1e9, d->count, d->count == 1 ? "" : "s");
 }
 
 static void stats_text(FILE *f, const sw_stats *s, bool color)
@@ -337,26 +336,26 @@ static void stats_text(FILE *f, const sw_stats *s, bool color)
             " retransmissions\n\n",
             s->messages, s->requests.total, s->responses.total,
             s->requests.retrans + s->responses.retrans);
-    heading(f, color, "requests                    total  retrans   excl.");
+    heading(f, color, "requests                                total  retrans   excl.");
     size_t idx[SW_STATS_MAX_METHODS];
     method_order(s, idx);
     for (size_t i = 0; i < s->nmethods; i++) {
         const sw_stats_count *c = &s->by_method[idx[i]];
         sw_str m = s->method[idx[i]];
         /* methods come from the network: escaped, cut to the column */
-        char mb[64];
-        size_t w = sw_flow_fit(m, 24, false, mb, sizeof mb);
-        fprintf(f, "  %s%*s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n", mb, (int)(24 - w), "",
+        char mb[160];
+        size_t w = sw_flow_fit(m, 36, false, mb, sizeof mb);
+        fprintf(f, "  %s%*s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n", mb, (int)(36 - w), "",
                 c->total, c->retrans, c->total - c->retrans);
     }
     if (s->methods_full)
-        fprintf(f, "  %-24s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n", "(other methods)",
+        fprintf(f, "  %-36s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n", "(other methods)",
                 s->other_methods.total, s->other_methods.retrans,
                 s->other_methods.total - s->other_methods.retrans);
-    fprintf(f, "  %-24s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n\n", "all", s->requests.total,
+    fprintf(f, "  %-36s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n\n", "all", s->requests.total,
             s->requests.retrans, s->requests.total - s->requests.retrans);
 
-    heading(f, color, "responses                   total  retrans   excl.");
+    heading(f, color, "responses                               total  retrans   excl.");
     for (int code = 100; code <= 699; code++) {
         const sw_stats_count *c = &s->by_code[code - 100];
         if (!c->total)
@@ -364,13 +363,13 @@ static void stats_text(FILE *f, const sw_stats *s, bool color)
         const sw_kb_entry *e = sw_kb_code(code);
         char name[64];
         snprintf(name, sizeof name, "%d %s", code, e ? e->phrase : "(unregistered)");
-        fprintf(f, "  %-24.24s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n", name, c->total,
+        fprintf(f, "  %-36.36s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n", name, c->total,
                 c->retrans, c->total - c->retrans);
     }
     if (s->bad_code.total)
-        fprintf(f, "  %-24s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n", "(invalid code)",
+        fprintf(f, "  %-36s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n", "(invalid code)",
                 s->bad_code.total, s->bad_code.retrans, s->bad_code.total - s->bad_code.retrans);
-    fprintf(f, "  %-24s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n\n", "all", s->responses.total,
+    fprintf(f, "  %-36s %7" PRIu64 "  %7" PRIu64 " %7" PRIu64 "\n\n", "all", s->responses.total,
             s->responses.retrans, s->responses.total - s->responses.retrans);
 
     heading(f, color, "calls");
@@ -413,10 +412,11 @@ static void stats_text(FILE *f, const sw_stats *s, bool color)
 
     heading(f, color, "registrations");
     fprintf(f,
-            "  %" PRIu64 " AOR%s (%" PRIu64 " registered): %" PRIu64 " attempts, %" PRIu64
-            " challenges, %" PRIu64 " ok, %" PRIu64 " failed\n",
-            s->reg_aors, s->reg_aors == 1 ? "" : "s", s->reg_registered, s->reg_attempts,
-            s->reg_challenges, s->reg_ok, s->reg_failed);
+            "  AORs %" PRIu64 " (registered at least once: %" PRIu64 ")\n"
+            "  REGISTER transactions %" PRIu64 ": challenged (401/407) %" PRIu64 ", ok %" PRIu64
+            ", failed %" PRIu64 "\n",
+            s->reg_aors, s->reg_registered, s->reg_attempts, s->reg_challenges, s->reg_ok,
+            s->reg_failed);
 }
 
 void sw_render_stats(FILE *f, const sw_stats *s, sw_format fmt, bool color)
