@@ -193,7 +193,7 @@ int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *con
     int rc = sw_cli_open_inputs(paths, n, &mdl->cs);
     if (rc)
         return rc;
-    sw_corr_opts co = {link_headers, nlink};
+    sw_corr_opts co = {link_headers, nlink, false};
     mdl->trace = sw_trace_new(NULL);
     mdl->corr = mdl->trace ? sw_corr_new(mdl->trace, &co) : NULL;
     if (!mdl->corr) {

@@ -394,7 +394,8 @@ static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call)
     c->txkeys[id] = *k;
     if (k->rfc2543)
         x->flags |= SW_TXF_RFC2543;
-    c->calls[call].ntxns++;
+    if (call != SW_NONE)
+        c->calls[call].ntxns++;
     if (hi_put(&c->txn_ix, h, id))
         return SW_NONE;
     return id;
@@ -947,10 +948,12 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
         note_session_id(c, call, s);
 }
 
-static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s,
-                        uint32_t call, uint32_t tx)
+/* Records a response in its transaction; returns true when it is a
+ * retransmission of the first final response (same code, same To tag, same
+ * two endpoints). */
+static bool response_seen(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s,
+                          uint32_t tx)
 {
-    sw_call *k = &c->calls[call];
     sw_txn *x = &c->txns[tx];
     int code = s->status;
     bool retrans = false;
@@ -975,7 +978,16 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
             c->m_flags[number - 1] |= SW_MF_RETRANS;
         }
     }
-    if (retrans)
+    return retrans;
+}
+
+static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s,
+                        uint32_t call, uint32_t tx)
+{
+    sw_call *k = &c->calls[call];
+    sw_txn *x = &c->txns[tx];
+    int code = s->status;
+    if (response_seen(c, number, m, s, tx))
         return;
     sw_str method = x->method.len ? x->method : s->cseq_method;
     sw_str to_tag = hdr_tag(s->first[SW_HDR_TO]);
@@ -1072,16 +1084,19 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
     c->m_code[i] = s->is_request || s->status < 0 || s->status > 999 ? 0 : (uint16_t)s->status;
     c->last_ts = m->ts_ns;
 
-    uint32_t call = call_get(c, s->call_id, number, m);
-    if (call == SW_NONE)
-        return SW_ENOMEM;
+    uint32_t call = SW_NONE;
+    if (!c->o.transactions_only) {
+        call = call_get(c, s->call_id, number, m);
+        if (call == SW_NONE)
+            return SW_ENOMEM;
+        sw_call *k = &c->calls[call];
+        if (c->call_tail[call] && c->call_tail[call] - 1 < c->m_cap)
+            c->m_next[c->call_tail[call] - 1] = (uint32_t)number;
+        c->call_tail[call] = number;
+        k->last = number;
+        k->nmsgs++;
+    }
     c->m_call[i] = call;
-    sw_call *k = &c->calls[call];
-    if (c->call_tail[call] && c->call_tail[call] - 1 < c->m_cap)
-        c->m_next[c->call_tail[call] - 1] = (uint32_t)number;
-    c->call_tail[call] = number;
-    k->last = number;
-    k->nmsgs++;
 
     /* Transaction key. */
     txkey key;
@@ -1151,7 +1166,8 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
         x->last = number;
         x->nmsgs++;
         c->m_txn[i] = tx;
-        on_request(c, number, m, s, call, tx, retrans);
+        if (call != SW_NONE)
+            on_request(c, number, m, s, call, tx, retrans);
     } else {
         if (tx == SW_NONE) {
             tx = txn_new(c, &key, h, call);
@@ -1167,7 +1183,10 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
         x->last = number;
         x->nmsgs++;
         c->m_txn[i] = tx;
-        on_response(c, number, m, s, call, tx);
+        if (call != SW_NONE)
+            on_response(c, number, m, s, call, tx);
+        else
+            response_seen(c, number, m, s, tx);
     }
     return 0;
 }

@@ -192,6 +192,11 @@ typedef struct sw_corr sw_corr;
 typedef struct sw_corr_opts {
     const char *const *link_headers; /* extra correlation header names */
     size_t nlink_headers;
+    /* Only match transactions (retransmissions, stray responses): no calls,
+     * dialogs, usages or links. What `history` needs, at a fraction of the
+     * cost; sw_corr_msg_call() and the call/dialog accessors then report
+     * nothing. */
+    bool transactions_only;
 } sw_corr_opts;
 
 /* NULL when out of memory. The trace must outlive the model. */

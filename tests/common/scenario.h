@@ -30,6 +30,9 @@ typedef struct m {
     const char *to;     /* To user, "b" when NULL */
 } m;
 
+/* Options for the model build() makes (tests may set them). */
+static const sw_corr_opts *scen_opts;
+
 /* Addresses of A and B (tests may change them before build()). */
 static uint32_t scen_a = IP(10, 0, 0, 1), scen_b = IP(10, 0, 0, 2);
 
@@ -86,7 +89,7 @@ static model build(const m *ms, size_t n, int gap_ms)
     char err[256];
     assert_int_equal(sw_capset_open(&md.cs, paths, 1, err, sizeof err), 0);
     md.t = sw_trace_new(NULL);
-    md.c = sw_corr_new(md.t, NULL);
+    md.c = sw_corr_new(md.t, scen_opts);
     assert_non_null(md.c);
     assert_int_equal(sw_trace_read(md.t, md.cs, sink, md.c), 0);
     assert_int_equal(sw_trace_count(md.t), n);

@@ -454,6 +454,44 @@ static void test_hop_copy_is_not_retransmission(void **state)
     free(path);
 }
 
+/* The transactions-only level (what history uses) marks exactly the same
+ * retransmissions as the full model. */
+static void test_transactions_only_same_marks(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL},
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL},
+        {1, "SIP/2.0 180 Ringing", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+        {1, "SIP/2.0 486 Busy Here", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+        {1, "SIP/2.0 486 Busy Here", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("1"), "fa", "tb", "c1", 1, "ACK", NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("1"), "fa", "tb", "c1", 1, "ACK", NULL},
+        {0, "OPTIONS sip:b@y SIP/2.0", BR("2"), "fo", NULL, "o1", 1, "OPTIONS", NULL},
+        {0, "OPTIONS sip:b@y SIP/2.0", BR("2"), "fo", NULL, "o1", 1, "OPTIONS", NULL},
+        {1, "SIP/2.0 200 OK", BR("2"), "fo", "to", "o1", 1, "OPTIONS", NULL},
+        {1, "SIP/2.0 200 OK", BR("x"), "fz", "tz", "zz", 1, "BYE", NULL},
+    };
+    model full = build(s, N(s), 100);
+    sw_corr_opts o = {NULL, 0, true};
+    scen_opts = &o;
+    model lite = build(s, N(s), 100);
+    scen_opts = NULL;
+    for (uint64_t n = 1; n <= N(s); n++) {
+        assert_int_equal(sw_corr_msg_flags(full.c, n) & (SW_MF_RETRANS | SW_MF_STRAY),
+                         sw_corr_msg_flags(lite.c, n) & (SW_MF_RETRANS | SW_MF_STRAY));
+        assert_int_equal(sw_corr_msg_call(lite.c, n), SW_NONE);
+    }
+    assert_int_equal(sw_corr_ncalls(lite.c), 0);
+    assert_true(sw_corr_msg_flags(lite.c, 2) & SW_MF_RETRANS);
+    assert_true(sw_corr_msg_flags(lite.c, 5) & SW_MF_RETRANS);
+    assert_true(sw_corr_msg_flags(lite.c, 7) & SW_MF_RETRANS);
+    assert_true(sw_corr_msg_flags(lite.c, 9) & SW_MF_RETRANS);
+    assert_true(sw_corr_msg_flags(lite.c, 11) & SW_MF_STRAY);
+    drop(&full);
+    drop(&lite);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_blind_transfer), cmocka_unit_test(test_replaces_and_headers),
         cmocka_unit_test(test_rfc2543),        cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_hop_copy_is_not_retransmission),
+        cmocka_unit_test(test_transactions_only_same_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
