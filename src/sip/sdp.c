@@ -204,6 +204,8 @@ int sw_sdp_parse(sw_str body, sw_sdp *sdp, sw_sdp_media *media, size_t cap)
         const char *e = nl ? nl : end, *next = nl ? nl + 1 : end;
         if (e > p && e[-1] == '\r')
             e--;
+        while (e > p && is_sp(e[-1])) /* "a=sendrecv " is still sendrecv */
+            e--;
         if (e == p) { /* blank line, usually a trailing CRLF */
             p = next;
             continue;

@@ -1467,6 +1467,7 @@ static void check_via(sw_sip_msg *m, sw_str v)
 
 /* Bit for "this type was already seen", for single-valued headers. */
 #define SEEN(t) (1ull << (t))
+_Static_assert(SW_HDR__COUNT <= 64, "the seen mask has one bit per header type");
 
 /*
  * Everything the first pass derives from one header, and its grammar check.
@@ -1733,7 +1734,8 @@ int64_t sw_sip_parse(sw_sip_msg *m, const char *buf, size_t len, sw_sip_header *
     size_t blen = avail;
     if (!(seen & SEEN(SW_HDR_CONTENT_LENGTH))) {
         /* Without Content-Length a datagram's body runs to its end (RFC 3261
-         * 18.3); stream framing never gets here without one. */
+         * 18.3); sw_sip_frame counts it as 0, so a framed stream message
+         * passed here ends at the blank line anyway. */
         m->flags |= SW_SIPF_NO_CLEN;
     } else if (m->content_length >= 0) {
         if ((uint64_t)m->content_length > avail) {
@@ -1791,6 +1793,10 @@ static bool start_prefix_ok(const char *b, const char *e)
     return q > b && (q == e || *q == ' ');
 }
 
+/* Details beyond sip.h: max_msg 0 means no bound; is_keepalive and too_big
+ * may be NULL; the return value is the length clipped to INT_MAX while
+ * *msglen is exact. Each call rescans the head, so a caller feeding a large
+ * message a few bytes at a time pays O(n) per call, bounded by max_msg. */
 int sw_sip_frame(const char *buf, size_t len, size_t max_msg, size_t *msglen, bool *is_keepalive,
                  bool *too_big)
 {
@@ -1856,11 +1862,21 @@ int sw_sip_frame(const char *buf, size_t len, size_t max_msg, size_t *msglen, bo
                 while (q < nl && is_sp(*q))
                     q++;
                 if (q < nl && *q == ':') {
-                    q = skip_lws(q + 1, nl);
+                    /* The value may sit on a continuation line. */
+                    const char *vend = nl;
+                    q = skip_lws(q + 1, vend);
+                    while (q == vend && e - vend > 1 && is_sp(vend[1])) {
+                        const char *n2 = memchr(vend + 1, '\n', (size_t)(e - vend - 1));
+                        if (!n2)
+                            break;
+                        q = skip_lws(vend + 1, n2);
+                        vend = n2;
+                    }
                     uint64_t x;
                     size_t nd;
-                    q = scan_u64(q, nl, &x, &nd);
+                    q = scan_u64(q, vend, &x, &nd);
                     clen = (nd && x <= INT64_MAX) ? (int64_t)x : 0;
+                    nl = vend;
                 }
             }
         }

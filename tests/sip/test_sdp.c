@@ -96,7 +96,7 @@ static void test_sdp_features(void **state)
                                "a=rtpmap:96 opus/48000/2\n"
                                "a=fmtp:18 annexb=no\n"
                                "a=rtcp:49172\n"
-                               "a=inactive\n"
+                               "a=inactive \n"
                                "m=image 6000 udptl t38\n"
                                "a=sendonly\n"
                                "m=video 0 RTP/SAVPF 100\n";
