@@ -1013,7 +1013,12 @@ static const char *cseq_scan(const char *p, const char *e, uint32_t *num, sw_str
         return "CSeq has no sequence number";
     const char *ms = skip_lws(q, e);
     const char *me = tok_end(ms, e);
-    *method = mk(ms, me);
+    /* A method with a byte that is not a token character is still reported
+     * as the whole word (and flagged below), not cut at the bad byte. */
+    const char *we = me;
+    while (we > ms && we < e && !is_lws(*we))
+        we++; /* only a word that starts like a method extends past a bad byte */
+    *method = mk(ms, we);
     if (v > UINT32_MAX)
         return "CSeq number out of range";
     *num = (uint32_t)v;
@@ -1607,11 +1612,18 @@ int64_t sw_sip_parse(sw_sip_msg *m, const char *buf, size_t len, sw_sip_header *
         len = UINT32_MAX;
     const char *end = buf + len;
 
-    /* Start line. */
+    /* Start line. A lone CR (its LF lost or overwritten) also ends it, as
+     * Wireshark reads it: the message is kept and flagged, not dropped. */
     const char *nl = memchr(buf, '\n', len);
     const char *le = nl ? nl : end;
-    if (le > buf && le[-1] == '\r')
+    const char *cr = memchr(buf, '\r', (size_t)(le - buf));
+    bool lone_cr = cr && cr + 1 < end && cr[1] != '\n';
+    if (lone_cr) {
+        le = cr;
+        nl = cr; /* the next line starts after the CR */
+    } else if (le > buf && le[-1] == '\r') {
         le--;
+    }
     const char *method_end = NULL;
     int kind = start_kind(buf, le, &method_end);
     if (kind == SL_NONE)
@@ -1620,7 +1632,9 @@ int64_t sw_sip_parse(sw_sip_msg *m, const char *buf, size_t len, sw_sip_header *
         parse_request_line(m, buf, le, method_end);
     else
         parse_status_line(m, buf, le);
-    if (nl && (nl == buf || nl[-1] != '\r'))
+    if (lone_cr)
+        fault(m, "start line ends with a bare CR", cr);
+    else if (nl && (nl == buf || nl[-1] != '\r'))
         m->flags |= SW_SIPF_BARE_LF;
     if (!nl) {
         fault(m, "message ends inside the start line", end);
@@ -1770,12 +1784,12 @@ bool sw_sip_looks_like(const char *buf, size_t len)
     const char *q = tok_end(buf, e);
     if (q == buf || q >= e || *q != ' ')
         return false;
+    /* the first line ends at its first CR or LF (a lone CR included) */
     const char *nl = memchr(q, '\n', (size_t)(e - q));
-    if (!nl)
+    const char *cr = memchr(q, '\r', (size_t)((nl ? nl : e) - q));
+    if (!nl && !cr)
         return false;
-    const char *t = nl;
-    if (t > q && t[-1] == '\r')
-        t--;
+    const char *t = cr ? cr : nl;
     while (t > q && is_sp(t[-1]))
         t--;
     return t - q >= 9 && memcmp(t - 8, " SIP/", 5) == 0 && is_digit(t[-3]) && t[-2] == '.' &&

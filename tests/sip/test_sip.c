@@ -1164,6 +1164,44 @@ static void test_401_helpers(void **state)
     assert_str(u.host, "biloxi.example.com");
 }
 
+/* Seen in a public fuzzed capture: a start line whose LF was overwritten
+ * ends at its lone CR; the message is kept (as Wireshark keeps it) and
+ * flagged malformed rather than dropped. */
+static void test_lone_cr_start_line(void **state)
+{
+    (void)state;
+    static const char msg[] = "CANCEL sip:a@b SIP/2.0\r7Via: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+                              "Call-ID: c1\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n";
+    assert_true(sw_sip_looks_like(msg, sizeof msg - 1));
+    sw_sip_header h[16];
+    sw_sip_msg m;
+    assert_true(sw_sip_parse(&m, msg, sizeof msg - 1, h, 16) > 0);
+    assert_true(m.is_request);
+    assert_true(sw_str_eq_cstr(m.method, "CANCEL"));
+    assert_true(sw_str_eq_cstr(m.ruri, "sip:a@b"));
+    assert_true(sw_str_eq_cstr(m.call_id, "c1"));
+    assert_non_null(m.malformed);
+    assert_string_equal(m.malformed, "start line ends with a bare CR");
+    assert_int_equal(m.malformed_off, 22);
+}
+
+/* A CSeq method with a bad byte is the whole word (flagged), not the part
+ * before the byte; a word that does not start like a method is no method. */
+static void test_cseq_bad_byte(void **state)
+{
+    (void)state;
+    uint32_t n;
+    sw_str meth;
+    assert_int_equal(sw_sip_cseq_parse(SW_STR_LIT("1 INV\xe8TE"), &n, &meth), SW_EFORMAT);
+    assert_int_equal(n, 1);
+    assert_true(sw_str_eq_cstr(meth, "INV\xe8TE"));
+    assert_int_equal(sw_sip_cseq_parse(SW_STR_LIT("2 /EGIS\xaa\xaa"), &n, &meth), SW_EFORMAT);
+    assert_int_equal(n, 2);
+    assert_int_equal(meth.len, 0);
+    assert_int_equal(sw_sip_cseq_parse(SW_STR_LIT("7 INVITE"), &n, &meth), SW_OK);
+    assert_true(sw_str_eq_cstr(meth, "INVITE"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1188,6 +1226,8 @@ int main(void)
         cmocka_unit_test(test_cseq_parse),
         cmocka_unit_test(test_auth_parse),
         cmocka_unit_test(test_401_helpers),
+        cmocka_unit_test(test_lone_cr_start_line),
+        cmocka_unit_test(test_cseq_bad_byte),
     };
     return cmocka_run_group_tests_name("sip", tests, NULL, NULL);
 }
