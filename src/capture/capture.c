@@ -57,6 +57,7 @@ struct sw_capture {
     size_t nifs, ifcap;
 
     uint64_t frames;
+    int failed; /* the error code once the input proved damaged (sticky) */
     char err[200];
 };
 
@@ -181,7 +182,9 @@ int sw_capture_open(sw_capture **out, const char *path, char *err, size_t errlen
         c->gz = true; /* streams always go through zlib; it passes plain data through */
     }
     if (!c->gz) {
-        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        /* Every page is read anyway: populating the mapping up front costs one
+         * bulk operation instead of a page fault per 4 KiB. */
+        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         close(fd);
         if (map == MAP_FAILED) {
             snprintf(err, errlen, "cannot map file: %s", strerror(errno));
@@ -300,24 +303,31 @@ static int next_pcap(sw_capture *c, sw_packet *p)
 
 static int64_t ts_to_ns(const iface *f, uint64_t t)
 {
-    int64_t ns;
+    /* 128-bit arithmetic: a 64-bit count of seconds (or a huge if_tsoffset)
+     * overflows int64 nanoseconds, which must clamp, not be undefined. */
+    __int128 ns;
     if (!f->res_pow2) {
         uint8_t r = f->res;
         if (r <= 9) {
             static const int64_t mul[] = {1000000000, 100000000, 10000000, 1000000, 100000,
                                           10000,      1000,      100,      10,      1};
-            ns = (int64_t)t * mul[r];
+            ns = (__int128)t * mul[r];
         } else {
             uint64_t d = 1;
             for (uint8_t i = 9; i < r && i < 28; i++)
                 d *= 10;
-            ns = (int64_t)(t / d);
+            ns = (__int128)(t / d);
         }
     } else {
         unsigned __int128 v = (unsigned __int128)t * 1000000000u;
-        ns = (int64_t)(f->res >= 64 ? 0 : (uint64_t)(v >> f->res));
+        ns = f->res >= 64 ? 0 : (__int128)(v >> f->res);
     }
-    return ns + f->offset_s * 1000000000;
+    ns += (__int128)f->offset_s * 1000000000;
+    if (ns > INT64_MAX)
+        return INT64_MAX;
+    if (ns < INT64_MIN)
+        return INT64_MIN;
+    return (int64_t)ns;
 }
 
 static int parse_shb(sw_capture *c, const uint8_t *b, uint32_t len)
@@ -466,7 +476,13 @@ static int next_pcapng(sw_capture *c, sw_packet *p)
 
 int sw_capture_next(sw_capture *c, sw_packet *p)
 {
+    /* Sticky: the cursor may already be past a bad block, and reading on
+     * would hand out packets after the damage with a stale error text. */
+    if (c->failed)
+        return c->failed;
     int rc = c->fmt == FMT_PCAP ? next_pcap(c, p) : next_pcapng(c, p);
+    if (rc < 0)
+        c->failed = rc;
     if (rc == 1) {
         p->frame = ++c->frames;
         p->stable = c->mapped;

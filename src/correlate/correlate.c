@@ -163,6 +163,8 @@ typedef struct refer_rec {
     uint32_t call;
     sw_str target_user;
     int64_t ts;
+    sw_addr transferee; /* who received the REFER: the one who will send the INVITE */
+    bool used;          /* one REFER causes one INVITE */
 } refer_rec;
 
 struct sw_corr {
@@ -538,14 +540,6 @@ static void sess_link(sw_corr *c, sw_str uuid, uint32_t call)
 
 /* ---- helpers on messages ------------------------------------------------- */
 
-static sw_str hdr_tag(const sw_sip_header *h)
-{
-    sw_sip_nameaddr na;
-    if (!h || sw_sip_nameaddr_parse(h->value, &na) != 0)
-        return SW_STR_NULL;
-    return na.tag;
-}
-
 /* User part of a From/To-style header; *uri_out (optional) gets the URI.
  * Both are empty when the header is missing or does not parse. */
 static sw_str hdr_user(const sw_sip_header *h, sw_str *uri_out)
@@ -572,13 +566,13 @@ static sw_str uri_base(sw_str uri)
     return uri;
 }
 
+/* The parser's first pass keeps the tags and the top Via: no re-parse here. */
 static bool top_via(const sw_sip_msg *s, sw_sip_via *v)
 {
-    const sw_sip_header *h = s->first[SW_HDR_VIA];
-    if (!h)
+    if (!s->has_top_via)
         return false;
-    sw_str cur = h->value, item;
-    return sw_sip_list_next(&cur, &item) && sw_sip_via_parse(item, v) == 0;
+    *v = s->top_via;
+    return true;
 }
 
 static bool is_method(sw_str m, const char *name) { return sw_str_eq_cstr(m, name); }
@@ -692,6 +686,12 @@ static void note_refer(sw_corr *c, uint32_t call, const sw_msg *m, const sw_sip_
     r->call = call;
     r->target_user = user;
     r->ts = m->ts_ns;
+    r->used = false;
+    const sw_endpoint *dst = sw_trace_endpoint(c->t, m->dst);
+    if (dst)
+        r->transferee = dst->addr;
+    else
+        memset(&r->transferee, 0, sizeof r->transferee);
 }
 
 /* Links a new initial INVITE to the calls it continues. */
@@ -716,10 +716,16 @@ static void link_invite(sw_corr *c, uint32_t call, const sw_msg *m, const sw_sip
         refer_rec *r = &c->refers[i];
         if (m->ts_ns - r->ts > 32ll * 1000000000ll)
             break; /* REFERs are in time order: the rest are older still */
-        if (r->call == call)
+        if (r->call == call || r->used)
+            continue;
+        /* Only the transferee (the REFER's recipient) acts on a REFER: an
+         * INVITE to the same user from anyone else is another call. */
+        const sw_endpoint *src = sw_trace_endpoint(c->t, m->src);
+        if (!src || !sw_addr_eq(&src->addr, &r->transferee))
             continue;
         bool same_user = have_ru && r->target_user.len && sw_str_eq(ru.user, r->target_user);
         if (same_user || (referred && !r->target_user.len)) {
+            r->used = true;
             link_calls(c, call, r->call, SW_LINK_REFER);
             break;
         }
@@ -819,8 +825,8 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
     sw_call *k = &c->calls[call];
     sw_txn *x = &c->txns[tx];
     sw_str method = s->method;
-    sw_str to_tag = hdr_tag(s->first[SW_HDR_TO]);
-    sw_str from_tag = hdr_tag(s->first[SW_HDR_FROM]);
+    sw_str to_tag = s->to_tag;
+    sw_str from_tag = s->from_tag;
     bool ack = is_method(method, "ACK"), cancel = is_method(method, "CANCEL");
 
     /* Dialog membership of requests with a To tag (in-dialog requests). */
@@ -969,10 +975,10 @@ static bool response_seen(sw_corr *c, uint64_t number, const sw_msg *m, const sw
         const sw_msg *fm = sw_trace_get(c->t, x->final);
         /* Same code and same To tag as the first final: a retransmission. A
          * different tag is another fork's answer. */
-        sw_str tag = hdr_tag(s->first[SW_HDR_TO]);
+        sw_str tag = s->to_tag;
         if (fm && fm->src == m->src && fm->dst == m->dst &&
             sw_trace_parse(c->t, fm, &first, hh, SW_ARRAY_LEN(hh)) > 0 &&
-            sw_str_eq(tag, hdr_tag(first.first[SW_HDR_TO]))) {
+            sw_str_eq(tag, first.to_tag)) {
             retrans = true;
             x->resp_retrans++;
             c->m_flags[number - 1] |= SW_MF_RETRANS;
@@ -990,8 +996,8 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
     if (response_seen(c, number, m, s, tx))
         return;
     sw_str method = x->method.len ? x->method : s->cseq_method;
-    sw_str to_tag = hdr_tag(s->first[SW_HDR_TO]);
-    sw_str from_tag = hdr_tag(s->first[SW_HDR_FROM]);
+    sw_str to_tag = s->to_tag;
+    sw_str from_tag = s->from_tag;
     bool dialog_creating = is_method(method, "INVITE") || is_method(method, "SUBSCRIBE") ||
                            is_method(method, "REFER");
     bool initial = x->dialog == SW_NONE;
@@ -1027,6 +1033,14 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
     }
     if (is_method(method, "INVITE") && tx == k->invite_txn)
         call_invite_response(c, k, x, m, s, number);
+    else if (k->kind != SW_CALL_INVITE && code >= 200 && x->final == number &&
+             sw_str_eq(method, x->method) && kind_of(method) == (sw_call_kind)k->kind) {
+        /* A registration, subscription or OPTIONS call: its latest final
+         * (401 then 200 leaves 200), so failures show in `calls --all`. */
+        k->final_code = code;
+        k->final_reason = s->reason;
+        k->final_msg = number;
+    }
     if (is_method(method, "REGISTER") && code >= 200) {
         sw_str uri;
         hdr_user(s->first[SW_HDR_TO], &uri);
@@ -1116,7 +1130,7 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
     key.cseq = s->cseq;
     if (key.rfc2543) {
         key.call_id = s->call_id;
-        key.from_tag = hdr_tag(s->first[SW_HDR_FROM]);
+        key.from_tag = s->from_tag;
     }
     uint64_t h = txkey_hash(&key);
     uint32_t tx = hi_find(&c->txn_ix, h, txn_eq, c, &key);

@@ -474,7 +474,11 @@ static void flow_expire(sw_decoder *d, const pctx *c)
             break;
         if (full)
             d->st.tcp_evicted++;
-        flow_flush_partial(d, c, f);
+        /* The partial belongs to the evicted flow: report its own last frame,
+         * input and time (as sw_decoder_flush does), not the current packet's. */
+        sw_packet last = {.ts_ns = f->last_ts, .frame = f->last_frame, .input = f->input};
+        pctx fc = {.pkt = &last};
+        flow_flush_partial(d, &fc, f);
         flow_free(d, f);
     }
 }
@@ -546,9 +550,13 @@ static void tcp(sw_decoder *d, pctx *c, const sw_addr *src, const sw_addr *dst, 
                 d->st.tcp_retransmitted++;
             stream_deliver(d, c, f, data + skip, len - skip, stable);
             if (trunc) {
-                /* snaplen cut the segment: what follows in the stream is unknown */
+                /* snaplen cut the segment: what follows in the stream is
+                 * unknown, and next_seq counted only the captured bytes, so
+                 * the next segment would look out of order: take its
+                 * sequence number as the new start. */
                 flow_flush_partial(d, c, f);
                 f->synced = false;
+                f->have_seq = false;
             }
         } else {
             /* Out of order: hold a copy until the hole is filled. */
@@ -705,11 +713,13 @@ static void gre(sw_decoder *d, pctx *c, const uint8_t *p, size_t n)
 
 /* ---- IP fragments ------------------------------------------------------ */
 
-static void frag_expire(sw_decoder *d, int64_t now)
+/* Drops datagrams past the timeout or the byte bound, and with need_slot
+ * makes room for one more datagram under frag_max_datagrams. */
+static void frag_expire(sw_decoder *d, int64_t now, bool need_slot)
 {
     while (d->frags.oldest) {
         frag *f = (frag *)d->frags.oldest;
-        bool over = d->frags.count >= d->o.frag_max_datagrams ||
+        bool over = (need_slot && d->frags.count >= d->o.frag_max_datagrams) ||
                     d->frag_bytes > d->o.frag_max_bytes;
         if (!over && now - f->first_ts < d->o.frag_timeout_ns)
             break;
@@ -731,10 +741,14 @@ static void frag_add(sw_decoder *d, pctx *c, const key *k, uint8_t proto, uint32
         d->st.malformed++;
         return;
     }
-    frag_expire(d, c->pkt->ts_ns);
+    /* Expire first (this may drop k's own datagram), then look it up; only a
+     * new datagram needs a slot, so the bound never evicts datagrams merely
+     * because one of them received another fragment. */
+    frag_expire(d, c->pkt->ts_ns, false);
     uint64_t h = sw_hash(k, sizeof *k);
     frag *f = (frag *)table_find(&d->frags, k, h);
     if (!f) {
+        frag_expire(d, c->pkt->ts_ns, true);
         f = calloc(1, sizeof *f);
         if (!f) {
             d->st.ip_frag_evicted++;
@@ -820,6 +834,9 @@ static void ip4(sw_decoder *d, pctx *c, const uint8_t *p, size_t n)
         n = tl; /* link padding */
     else if (tl > n)
         trunc = true;
+    /* The IP length is exact: a frame cut only in its link trailer (an FCS
+     * counted in origlen, not captured) lost no payload byte. */
+    c->trunc = trunc;
     sw_addr src = {4, {0}}, dst = {4, {0}};
     memcpy(src.a, p + 12, 4);
     memcpy(dst.a, p + 16, 4);
@@ -840,7 +857,6 @@ static void ip4(sw_decoder *d, pctx *c, const uint8_t *p, size_t n)
         frag_add(d, c, &k, p[9], off, more, p + hl, n - hl);
         return;
     }
-    c->trunc |= trunc;
     l4(d, c, p[9], &src, &dst, p + hl, n - hl, c->pkt->stable, 0, 1);
 }
 
@@ -857,6 +873,7 @@ static void ip6(sw_decoder *d, pctx *c, const uint8_t *p, size_t n)
             n = 40 + pl;
         else if (40 + pl > n)
             trunc = true;
+        c->trunc = trunc; /* exact, as for IPv4; a jumbogram (0) keeps the frame's */
     }
     sw_addr src = {6, {0}}, dst = {6, {0}};
     memcpy(src.a, p + 8, 16);
@@ -907,7 +924,6 @@ static void ip6(sw_decoder *d, pctx *c, const uint8_t *p, size_t n)
         default:
             if (off > n)
                 goto bad;
-            c->trunc |= trunc;
             l4(d, c, nh, &src, &dst, p + off, n - off, c->pkt->stable, 0, 1);
             return;
         }
@@ -977,8 +993,12 @@ static void mpls(sw_decoder *d, pctx *c, const uint8_t *p, size_t n)
             unsigned v = p[0] >> 4;
             if (v == 4 || v == 6)
                 ip_any(d, c, p, n);
-            else if (v == 0 && n > 4)
-                ether(d, c, p + 4, n - 4); /* pseudowire with control word */
+            else if (v == 0 && n > 4 && c->depth < MAX_DEPTH) {
+                /* pseudowire with control word; Ethernet can carry MPLS
+                 * again, so this loop counts against the depth bound */
+                c->depth++;
+                ether(d, c, p + 4, n - 4);
+            }
             return;
         }
     }
@@ -1003,6 +1023,10 @@ static void pppoe(sw_decoder *d, pctx *c, const uint8_t *p, size_t n)
     size_t plen = sw_be16(p + 4);
     if (plen + 6 < n)
         n = plen + 6;
+    if (n < 8) { /* a length too short for the PPP protocol field */
+        d->st.malformed++;
+        return;
+    }
     ppp_proto(d, c, sw_be16(p + 6), p + 8, n - 8);
 }
 

@@ -992,7 +992,12 @@ static void rule_missing_ack(sw_diag *d)
         }
         sw_finding *f = emit(d, "missing-ack", SW_SEV_ERROR, x->call, x->final,
                              ARGS(num(d, x->final), num(d, (uint64_t)x->resp_retrans + 1),
-                                  ep(d, x->server), contact, bye ? num(d, bye) : "-",
+                                  ep(d, x->server), contact,
+                                  bye ? str(d, d->lang == SW_KB_RU ? " (BYE, сообщение %" PRIu64 ")"
+                                                                   : " (BYE at message %" PRIu64 ")",
+                                            bye)
+                                      : (d->lang == SW_KB_RU ? " (в записи BYE уже не видно)"
+                                                             : " (the capture ends before it)"),
                                   ep(d, x->client)));
         evidence(d, f, x->final, "ok-first", ARGS(num(d, (uint64_t)x->resp_retrans + 1)));
         evidence(d, f, last_ok, "ok-again", NULL, 0);

@@ -329,7 +329,7 @@ static const rule_text RULE_TEXTS[] = {
       "Включите хотя бы один общий кодек на обеих сторонах (обычно это G.711 PCMU/PCMA), "
       "проверьте транскодирование на АТС или SBC между ними, а также ptime, telephone-event и "
       "SRTP (RTP/AVP или RTP/SAVP): они тоже делают предложение неприемлемым."}},
-    /* {1} 2xx # {2} times sent {3} callee {4} Contact of the 2xx {5} BYE # or "-" {6} caller */
+    /* {1} 2xx # {2} times sent {3} callee {4} Contact of the 2xx {5} " (BYE at message N)" {6} caller */
     {"missing-ack",
      {"200 OK never acknowledged: ACK lost", "200 OK не подтверждён: ACK потерян"},
      {"{3} answered the INVITE at message {1} and sent the 200 OK {2} times, because no ACK "
@@ -340,10 +340,10 @@ static const rule_text RULE_TEXTS[] = {
       "него не дошёл. {6} должен отправить ACK на Contact из 200 OK ({4}) с учётом "
       "Record-Route; если этот адрес частный, недоступен через NAT или прокси выпадает из "
       "маршрута, ACK не доходит."},
-     {"After 32 s without ACK the callee gives up and ends the call (BYE at message {5}): the "
-      "typical 'call drops after about 30 seconds'.",
-      "Через 32 с без ACK вызываемая сторона сдаётся и завершает вызов (BYE, сообщение {5}): "
-      "типичный «обрыв примерно через 30 секунд»."},
+     {"After 32 s without ACK the callee gives up and ends the call{5}: the typical 'call "
+      "drops after about 30 seconds'.",
+      "Через 32 с без ACK вызываемая сторона сдаётся и завершает вызов{5}: типичный «обрыв "
+      "примерно через 30 секунд»."},
      {"Check the Contact of the 200 OK ({4}): it must be reachable from {6}. Fix NAT handling "
       "(the SBC or PBX should rewrite Contact, e.g. nat=force_rport,comedia / "
       "rewrite_contact), make sure every proxy that Record-Routes also routes the ACK, and "

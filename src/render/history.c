@@ -85,27 +85,6 @@ static void put_ep(FILE *f, const sw_endpoint *e)
     put_u64(f, e->port);
 }
 
-/* The tag parameter of a From/To header, or empty. */
-static sw_str header_tag(const sw_sip_header *h)
-{
-    sw_sip_nameaddr na;
-    if (!h || sw_sip_nameaddr_parse(h->value, &na) != 0)
-        return SW_STR_NULL;
-    return na.tag;
-}
-
-static sw_str top_branch(const sw_sip_msg *sip)
-{
-    const sw_sip_header *h = sip->first[SW_HDR_VIA];
-    if (!h)
-        return SW_STR_NULL;
-    sw_str cur = h->value, item;
-    sw_sip_via v;
-    if (!sw_sip_list_next(&cur, &item) || sw_sip_via_parse(item, &v) != 0)
-        return SW_STR_NULL;
-    return v.branch;
-}
-
 /* ---- history ----------------------------------------------------------- */
 
 void sw_render_history_begin(FILE *f, const sw_render_opts *o)
@@ -204,10 +183,10 @@ static void history_json(FILE *f, const sw_trace *t, uint64_t number, const sw_m
     else
         put_c(f, "null");
     json_str_or_null(f, "cseq_method", sip->cseq_method, sip->cseq_method.len > 0);
-    sw_str ft = header_tag(sip->first[SW_HDR_FROM]), tt = header_tag(sip->first[SW_HDR_TO]);
+    sw_str ft = sip->from_tag, tt = sip->to_tag;
     json_str_or_null(f, "from_tag", ft, ft.len > 0);
     json_str_or_null(f, "to_tag", tt, tt.len > 0);
-    sw_str br = top_branch(sip);
+    sw_str br = sip->has_top_via ? sip->top_via.branch : SW_STR_NULL;
     json_str_or_null(f, "branch", br, br.len > 0);
     json_str_or_null(f, "malformed", sw_str_cstr(sip->malformed), sip->malformed != NULL);
     json_key(f, "retrans", false);

@@ -47,7 +47,8 @@ void sw_json_str(FILE *f, sw_str s)
     putc('"', f);
     while (i < n) {
         unsigned c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        /* DEL (0x7F) is a control character too: escaped below */
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
             run++;
             i++;
             continue;

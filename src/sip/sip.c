@@ -1525,20 +1525,34 @@ static void on_header(sw_sip_msg *m, unsigned type, sw_str v, const char *line, 
         }
         break;
     case SW_HDR_FROM:
-        if (dup)
-            fault(m, "several From headers", line);
-        else if (check)
-            check_nameaddr_list(m, v, NAK_FROM, false);
-        break;
     case SW_HDR_TO:
-        if (dup)
-            fault(m, "several To headers", line);
-        else if (check)
-            check_nameaddr_list(m, v, NAK_TO, false);
+        if (dup) {
+            fault(m, type == SW_HDR_FROM ? "several From headers" : "several To headers", line);
+        } else {
+            /* The scan both checks the grammar and finds the tag. */
+            sw_sip_nameaddr na;
+            int f = na_scan(v.p, v.p + v.len, &na, &at);
+            if (f == NA_OK)
+                *(type == SW_HDR_FROM ? &m->from_tag : &m->to_tag) = na.tag;
+            else if (check)
+                fault(m, na_reason[type == SW_HDR_FROM ? NAK_FROM : NAK_TO][f], at);
+        }
         break;
     case SW_HDR_VIA:
-        if (check)
+        if (!dup) {
+            /* The first value of the first Via is the transaction's key. */
+            const char *end;
+            int f = via_scan(v.p, v.p + v.len, &m->top_via, &at, &end);
+            m->has_top_via = f == VIA_OK;
+            if (f != VIA_OK) {
+                if (check)
+                    fault(m, via_reason[f], at);
+            } else if (check && end < v.p + v.len) {
+                check_via(m, mk(end + 1, v.p + v.len));
+            }
+        } else if (check) {
             check_via(m, v);
+        }
         break;
     case SW_HDR_CONTACT:
         if (check)

@@ -115,6 +115,18 @@ enum {
     SW_SIPF_BARE_LF = 1u << 5,      /* a line ends in LF without CR (tolerated, not malformed) */
 };
 
+typedef struct sw_sip_via {
+    sw_str protocol;  /* "SIP/2.0" */
+    sw_str transport; /* "UDP", "TCP", "TLS", "WS", ... */
+    sw_str host;      /* sent-by host (no [] for IPv6) */
+    uint16_t port;    /* 0 when absent */
+    sw_str params;
+    sw_str branch;    /* empty when absent */
+    sw_str received;
+    bool has_rport;
+    uint16_t rport;   /* 0 when the flag has no value */
+} sw_sip_via;
+
 typedef struct sw_sip_msg {
     const char *buf; /* the message's first byte */
     size_t len;      /* bytes of this message: head + body (not trailing junk) */
@@ -144,6 +156,13 @@ typedef struct sw_sip_msg {
     uint32_t flags;        /* SW_SIPF_* */
     const char *malformed; /* first grammar fault, static English text, or NULL */
     uint32_t malformed_off;/* byte offset of that fault */
+
+    /* Filled by the first pass from the scans it runs anyway, so that every
+     * stage keying on them (transactions, dialogs) needs no second parse.
+     * Empty when the header is absent or does not parse. */
+    sw_str from_tag, to_tag;
+    sw_sip_via top_via;    /* first value of the first Via */
+    bool has_top_via;
 } sw_sip_msg;
 
 /*
@@ -211,17 +230,7 @@ typedef struct sw_sip_nameaddr {
  * Returns 0 or SW_EFORMAT. */
 int sw_sip_nameaddr_parse(sw_str s, sw_sip_nameaddr *na);
 
-typedef struct sw_sip_via {
-    sw_str protocol;  /* "SIP/2.0" */
-    sw_str transport; /* "UDP", "TCP", "TLS", "WS", ... */
-    sw_str host;      /* sent-by host (no [] for IPv6) */
-    uint16_t port;    /* 0 when absent */
-    sw_str params;
-    sw_str branch;    /* empty when absent */
-    sw_str received;
-    bool has_rport;
-    uint16_t rport;   /* 0 when the flag has no value */
-} sw_sip_via;
+
 
 /* Parses one Via value (use sw_sip_list_next for a header carrying several).
  * Returns 0 or SW_EFORMAT. */

@@ -27,7 +27,7 @@ struct sw_trace {
     uint32_t *ep_slots; /* open addressing: ep id + 1, 0 = empty */
     size_t ep_nslots;
     sw_sip_header *hdrs;
-    uint32_t ep_last[2]; /* the last two endpoints interned: most messages repeat them */
+    uint32_t ep_cache[1024]; /* endpoint ids by an unkeyed mix of address and port */
     sw_decoder *dec;
     sw_msg_sink sink;
     void *ud;
@@ -53,7 +53,7 @@ sw_trace *sw_trace_new(const sw_trace_opts *opts)
     sw_arena_init(&t->arena, 1u << 20);
     t->hdrs = malloc(t->o.max_headers * sizeof *t->hdrs);
     t->ep_nslots = 256;
-    t->ep_last[0] = t->ep_last[1] = UINT32_MAX;
+    memset(t->ep_cache, 0xFF, sizeof t->ep_cache);
     t->ep_slots = calloc(t->ep_nslots, sizeof *t->ep_slots);
     if (!t->hdrs || !t->ep_slots) {
         sw_trace_free(t);
@@ -110,19 +110,21 @@ static int ep_grow(sw_trace *t)
 static uint32_t ep_lookup(sw_trace *t, const sw_addr *a, uint16_t port);
 
 /* Returns the id of (addr, port), adding it; UINT32_MAX when out of memory. */
+/* A direct-mapped cache in front of the keyed table: most messages come
+ * from and go to endpoints seen a moment ago, and a cache hit costs a
+ * compare instead of a SipHash. The slot index is an unkeyed mix, which is
+ * safe here: a crafted collision only causes misses, never a long chain. */
 static uint32_t ep_intern(sw_trace *t, const sw_addr *a, uint16_t port)
 {
-    for (int i = 0; i < 2; i++) {
-        uint32_t id = t->ep_last[i];
-        if (id < t->neps && t->eps[id].port == port && sw_addr_eq(&t->eps[id].addr, a)) {
-            return id;
-        }
-    }
-    uint32_t id = ep_lookup(t, a, port);
-    if (id != UINT32_MAX) {
-        t->ep_last[1] = t->ep_last[0];
-        t->ep_last[0] = id;
-    }
+    uint32_t w;
+    memcpy(&w, a->a + (a->family == 6 ? 12 : 0), 4);
+    uint32_t slot = ((w ^ (w >> 13) ^ ((uint32_t)port * 0x9E3779B1u)) * 0x85EBCA6Bu) >> 22;
+    uint32_t id = t->ep_cache[slot];
+    if (id < t->neps && t->eps[id].port == port && sw_addr_eq(&t->eps[id].addr, a))
+        return id;
+    id = ep_lookup(t, a, port);
+    if (id != UINT32_MAX)
+        t->ep_cache[slot] = id;
     return id;
 }
 

@@ -317,9 +317,13 @@ static void test_blind_transfer(void **state)
         {0, "NOTIFY sip:b@y SIP/2.0", BR("6"), "fa", "tb", "c1", 3, "NOTIFY",
          "Event: refer\r\nSubscription-State: terminated;reason=noresource\r\n"},
         {0, "INVITE sip:999@pbx SIP/2.0", BR("7"), "fz", NULL, "c3", 1, "INVITE", NULL},
+        /* someone else (B, not the transferee A) calls the same target: another call */
+        {1, "INVITE sip:300@pbx SIP/2.0", BR("8"), "fw", NULL, "c4", 1, "INVITE", NULL},
     };
     model md = build(s, N(s), 1);
-    assert_int_equal(sw_corr_ncalls(md.c), 3);
+    assert_int_equal(sw_corr_ncalls(md.c), 4);
+    assert_int_equal(sw_corr_call(md.c, 3)->legs, 1);
+    assert_int_equal(sw_corr_call(md.c, 3)->link_prev, SW_NONE);
     const sw_call *c1 = sw_corr_call(md.c, 0), *c2 = sw_corr_call(md.c, 1),
                   *c3 = sw_corr_call(md.c, 2);
     assert_int_equal(c2->conversation, c1->conversation);
