@@ -1631,15 +1631,20 @@ int64_t sw_sip_parse(sw_sip_msg *m, const char *buf, size_t len, sw_sip_header *
     const char *nl = memchr(buf, '\n', len);
     const char *le = nl ? nl : end;
     const char *cr = memchr(buf, '\r', (size_t)(le - buf));
-    bool lone_cr = cr && cr + 1 < end && cr[1] != '\n';
+    const char *method_end = NULL;
+    int kind = SL_NONE;
+    /* ...but only when what precedes the CR is a whole start line; a stray
+     * CR inside a line does not end it. */
+    bool lone_cr = cr && cr + 1 < end && cr[1] != '\n' &&
+                   (kind = start_kind(buf, cr, &method_end)) != SL_NONE;
     if (lone_cr) {
         le = cr;
         nl = cr; /* the next line starts after the CR */
-    } else if (le > buf && le[-1] == '\r') {
-        le--;
+    } else {
+        if (le > buf && le[-1] == '\r')
+            le--;
+        kind = start_kind(buf, le, &method_end);
     }
-    const char *method_end = NULL;
-    int kind = start_kind(buf, le, &method_end);
     if (kind == SL_NONE)
         return SW_SIP_NOT_SIP;
     if (kind == SL_REQUEST)
@@ -1798,16 +1803,25 @@ bool sw_sip_looks_like(const char *buf, size_t len)
     const char *q = tok_end(buf, e);
     if (q == buf || q >= e || *q != ' ')
         return false;
-    /* the first line ends at its first CR or LF (a lone CR included) */
+    /* The first line ends at LF (CRLF) or, as sw_sip_parse() accepts, at a
+     * lone CR that follows a whole request line. */
     const char *nl = memchr(q, '\n', (size_t)(e - q));
     const char *cr = memchr(q, '\r', (size_t)((nl ? nl : e) - q));
-    if (!nl && !cr)
-        return false;
-    const char *t = cr ? cr : nl;
-    while (t > q && is_sp(t[-1]))
-        t--;
-    return t - q >= 9 && memcmp(t - 8, " SIP/", 5) == 0 && is_digit(t[-3]) && t[-2] == '.' &&
-           is_digit(t[-1]);
+    if (cr && !(cr + 1 < e && cr[1] != '\n'))
+        cr = NULL; /* the CR of a CRLF */
+    for (int pass = 0; pass < 2; pass++) {
+        const char *t = pass == 0 ? cr : nl;
+        if (!t)
+            continue;
+        if (pass == 1 && t > q && t[-1] == '\r')
+            t--;
+        while (t > q && is_sp(t[-1]))
+            t--;
+        if (t - q >= 9 && memcmp(t - 8, " SIP/", 5) == 0 && is_digit(t[-3]) && t[-2] == '.' &&
+            is_digit(t[-1]))
+            return true;
+    }
+    return false;
 }
 
 /* Could [b, e) (no LF yet) still grow into a SIP start line? */

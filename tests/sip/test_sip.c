@@ -1202,6 +1202,129 @@ static void test_cseq_bad_byte(void **state)
     assert_true(sw_str_eq_cstr(meth, "INVITE"));
 }
 
+/* Found by fuzz_sip: a stray CR inside a request line (not after a whole
+ * start line) must not end the line, so that what sw_sip_frame() accepts,
+ * sw_sip_parse() parses too. */
+static void test_fuzz_stray_cr_in_request_line(void **state)
+{
+    (void)state;
+    static const char msg[] = "OPTIONS sip:t.watson@exa\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\x0d"
+        "\xef"
+        "b\x1e"
+        "\x0c"
+        "V\x00"
+        "\x00"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "\xff"
+        "mple\xca"
+        "\x90"
+        "\x8d"
+        "\x98"
+        " SIP/7.0\x0d"
+        "\x0a"
+        "Via:     SIP/7.0/UDP c.example.com;branch=zhG94bKkdjuw\x0d"
+        "\x0a"
+        "Max-Forwards:     70\x0d"
+        "\x0a"
+        "From:    A. Bell <sip:a.g\x0d"
+        "\x0a"
+        "CSeq:    1 OPTIONS\x0d"
+        "\x0a"
+        "l: 0\x0d"
+        "\x0a"
+        "\x0d"
+        "\x0a";
+    size_t n = sizeof msg - 1, ml = 0;
+    bool ka = false, big = false;
+    int fr = sw_sip_frame(msg, n, 0, &ml, &ka, &big);
+    sw_sip_header h[32];
+    sw_sip_msg m;
+    int64_t pr = sw_sip_parse(&m, msg, n, h, 32);
+    if (fr > 0)
+        assert_true(pr > 0);
+    assert_int_equal(n, 265);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1228,6 +1351,7 @@ int main(void)
         cmocka_unit_test(test_401_helpers),
         cmocka_unit_test(test_lone_cr_start_line),
         cmocka_unit_test(test_cseq_bad_byte),
+        cmocka_unit_test(test_fuzz_stray_cr_in_request_line),
     };
     return cmocka_run_group_tests_name("sip", tests, NULL, NULL);
 }
