@@ -361,9 +361,11 @@ static void stream_data(sw_decoder *d, const pctx *c, flow *f, const uint8_t *p,
                 p += ml;
                 n -= ml;
             } else if (r == -2) {
-                if (!f->synced && n >= 16) {
-                    /* An incomplete head that is not a start line never syncs. */
-                }
+                /* The framer says "incomplete" only for a plausible start of
+                 * a message, so the stream is in step with SIP from here: if
+                 * the rest never comes, the flush reports what there is
+                 * (flagged truncated) instead of losing it silently. */
+                f->synced = true;
                 size_t cap0 = f->buf.cap;
                 if (d->tcp_bytes + n > o->tcp_max_bytes || sw_buf_append(&f->buf, p, n)) {
                     d->st.tcp_evicted++;
