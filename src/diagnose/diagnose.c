@@ -34,6 +34,9 @@ struct sw_diag {
     sw_finding *f;
     size_t n, cap;
     int oom;
+    /* (id, key) -> finding index + 1, open addressing; 0 = empty */
+    uint32_t *fx;
+    size_t fx_n;
     /* two parse slots: a rule often looks at a request and its response */
     sw_sip_header hdrs[2][256];
     sw_sip_msg sip[2];
@@ -58,6 +61,7 @@ void sw_diag_free(sw_diag *d)
         return;
     sw_arena_fini(&d->arena);
     free(d->f);
+    free(d->fx);
     free(d);
 }
 
@@ -163,15 +167,48 @@ static const rule_text *text_of(const char *id)
     return NULL;
 }
 
+/* FNV-1a of a rule id: ids are our own constants, no key needed. */
+static uint64_t id_hash(const char *id)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 0x100000001b3ull;
+    return h;
+}
+
 /* Adds (or merges into) the finding (id, key). Returns it, NULL on OOM. */
 static sw_finding *emit_keyed(sw_diag *d, const char *id, sw_severity sev, uint32_t call,
                               uint64_t key, uint64_t at, const char *const *args, size_t nargs)
 {
-    for (size_t i = 0; i < d->n; i++)
-        if (d->f[i].key == key && !strcmp(d->f[i].id, id)) {
-            d->f[i].occurrences++;
-            return &d->f[i];
+    /* Findings are merged through an index, not a scan: a capture with
+     * thousands of rejected calls has thousands of findings. */
+    uint64_t h = key * 0x9E3779B97F4A7C15ull ^ id_hash(id);
+    if ((d->n + 1) * 2 > d->fx_n) {
+        size_t nn = d->fx_n ? d->fx_n * 2 : 64;
+        uint32_t *nx = calloc(nn, sizeof *nx);
+        if (!nx) {
+            d->oom = 1;
+            return NULL;
         }
+        for (size_t i = 0; i < d->n; i++) {
+            uint64_t hh = d->f[i].key * 0x9E3779B97F4A7C15ull ^ id_hash(d->f[i].id);
+            size_t j = (size_t)(hh >> 17) & (nn - 1);
+            while (nx[j])
+                j = (j + 1) & (nn - 1);
+            nx[j] = (uint32_t)i + 1;
+        }
+        free(d->fx);
+        d->fx = nx;
+        d->fx_n = nn;
+    }
+    size_t j = (size_t)(h >> 17) & (d->fx_n - 1);
+    for (; d->fx[j]; j = (j + 1) & (d->fx_n - 1)) {
+        sw_finding *g = &d->f[d->fx[j] - 1];
+        if (g->key == key && !strcmp(g->id, id)) {
+            g->occurrences++;
+            return g;
+        }
+    }
     if (d->n == d->cap) {
         size_t nc = d->cap ? d->cap * 2 : 16;
         sw_finding *nf = realloc(d->f, nc * sizeof *nf);
@@ -183,6 +220,7 @@ static sw_finding *emit_keyed(sw_diag *d, const char *id, sw_severity sev, uint3
         d->cap = nc;
     }
     const rule_text *rt = text_of(id);
+    d->fx[j] = (uint32_t)d->n + 1;
     sw_finding *f = &d->f[d->n++];
     memset(f, 0, sizeof *f);
     f->id = id;
@@ -747,6 +785,14 @@ static void rule_codes(sw_diag *d)
         if (!x->final)
             continue;
         int code = x->final_code;
+        /* Parse only the answers a rule here can be about (every 2xx, 401
+         * and 407 of a big capture would be parsed for nothing). */
+        bool maybe = code == 408 || code == 504 || code == 482 || code == 483 || code == 503 ||
+                     code == 500 || code == 422 || code == 400 ||
+                     (code >= 300 && is_m(x->method, "INVITE") && x->dialog == SW_NONE &&
+                      code != 401 && code != 407);
+        if (!maybe)
+            continue;
         const sw_sip_msg *r = parse(d, 1, x->final);
         if (!r)
             continue;
