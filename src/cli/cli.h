@@ -78,6 +78,28 @@ void sw_cli_print_stats(const struct sw_trace *t);
  * rc, or SW_EXIT_USAGE with an error when writing failed. */
 int sw_cli_finish_output(int rc);
 
+/* ---- where expressions (the query stage; shared by every command) ------- */
+
+struct sw_query;
+struct option;
+
+/* The trailing `where WORDS...` form (Asterisk's `pjsip show history where
+ * ...`): finds the first argument "where" that is not the value of an option
+ * (long options with required_argument in lopts, short ones marked ':' in
+ * sopts) and cuts argv there. Returns the argc to hand to getopt;
+ * *words and *nwords get the words after "where" (0 and NULL when
+ * there is none; *had_where tells "where" with no words apart). */
+int sw_cli_where_split(int argc, char **argv, const struct option *lopts, const char *sopts,
+                       char ***words, size_t *nwords, bool *had_where);
+/* Compiles the expression given with --where (opt, may be NULL) or as
+ * trailing words (at most one of the two). On a bad expression prints
+ * "sipwhy: error: CMD: where: what at column N", the expression, a caret
+ * line and a hint on stderr and returns SW_EXIT_USAGE; else 0 with *out
+ * the query (NULL when no expression was given; free with sw_query_free).
+ * (Defined in cmd_history.c.) */
+int sw_cli_where_compile(const char *cmd, const char *opt, char **words, size_t nwords,
+                         bool had_where, struct sw_query **out);
+
 /* Commands. */
 int sw_cmd_history(int argc, char **argv);
 int sw_cmd_show(int argc, char **argv);

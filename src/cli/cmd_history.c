@@ -1,7 +1,13 @@
 /*
- * `sipwhy history INPUT...`: one line per SIP message in capture order, as
- * Asterisk's `pjsip show history` lists its in-memory history, but over
- * capture files. Lines are written while the capture is read.
+ * `sipwhy history INPUT... [where EXPR]`: one line per SIP message in capture
+ * order, as Asterisk's `pjsip show history` lists its in-memory history, but
+ * over capture files. Lines are written while the capture is read, unless
+ * the where expression is call-level (call.state, call.duration, ...): a
+ * call's outcome is known only at the end, so then the capture is read
+ * first and the messages printed after.
+ *
+ * This file also holds the command-line side of the where language that
+ * every command shares (sw_cli_where_split, sw_cli_where_compile).
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -9,14 +15,115 @@
 
 #include "../capture/capture.h"
 #include "../correlate/correlate.h"
+#include "../query/query.h"
 #include "../trace/trace.h"
 #include "cli.h"
 
+/* ---- where expressions on the command line ---------------------------- */
+
+/* True when arg is an option that takes the next argument as its value. */
+static bool takes_value(const char *arg, const struct option *lopts, const char *sopts)
+{
+    if (arg[0] != '-' || arg[1] == '\0')
+        return false;
+    if (arg[1] == '-') {
+        const char *name = arg + 2;
+        if (strchr(name, '='))
+            return false;
+        size_t n = strlen(name);
+        for (const struct option *o = lopts; o && o->name; o++)
+            if (o->has_arg == required_argument && !strncmp(o->name, name, n))
+                return true; /* getopt_long accepts unambiguous prefixes */
+        return false;
+    }
+    /* a cluster of short options: the last one may take the next argument */
+    for (const char *c = arg + 1; *c; c++) {
+        const char *d = strchr(sopts, *c);
+        if (d && d[1] == ':')
+            return c[1] == '\0';
+    }
+    return false;
+}
+
+int sw_cli_where_split(int argc, char **argv, const struct option *lopts, const char *sopts,
+                       char ***words, size_t *nwords, bool *had_where)
+{
+    *words = NULL;
+    *nwords = 0;
+    *had_where = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            continue;
+        if (takes_value(argv[i], lopts, sopts)) {
+            i++;
+            continue;
+        }
+        if (!strcasecmp(argv[i], "where")) {
+            *had_where = true;
+            *words = argv + i + 1;
+            *nwords = (size_t)(argc - i - 1);
+            return i;
+        }
+    }
+    return argc;
+}
+
+int sw_cli_where_compile(const char *cmd, const char *opt, char **words, size_t nwords,
+                         bool had_where, sw_query **out)
+{
+    *out = NULL;
+    if (opt && had_where) {
+        sw_cli_error("%s: give the expression either with --where or after 'where', not both",
+                     cmd);
+        return SW_EXIT_USAGE;
+    }
+    if (had_where && nwords == 0) {
+        sw_cli_error("%s: 'where' needs an expression, e.g. where sip.msg.request.method = INVITE",
+                     cmd);
+        return SW_EXIT_USAGE;
+    }
+    if (!opt && !had_where)
+        return 0;
+    sw_buf expr;
+    sw_buf_init(&expr);
+    if (opt ? sw_buf_append(&expr, opt, strlen(opt)) : sw_query_join_words(words, nwords, &expr)) {
+        sw_buf_fini(&expr);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    sw_query_error err;
+    *out = sw_query_compile(expr.p ? expr.p : "", expr.len, &err);
+    if (!*out) {
+        sw_buf text;
+        sw_buf_init(&text);
+        if (sw_query_error_format(&err, expr.p, expr.len, &text) == 0 && text.len) {
+            /* first line through sw_cli_error, the caret lines as they are */
+            char *nl = memchr(text.p, '\n', text.len);
+            size_t first = nl ? (size_t)(nl - text.p) : text.len;
+            sw_cli_error("%s: where: %.*s", cmd, (int)first, text.p);
+            if (nl)
+                fwrite(nl + 1, 1, text.len - first - 1, stderr);
+        } else {
+            sw_cli_error("%s: where: %s", cmd, err.msg);
+        }
+        sw_buf_fini(&text);
+        sw_buf_fini(&expr);
+        return SW_EXIT_USAGE;
+    }
+    sw_buf_fini(&expr);
+    return 0;
+}
+
+/* ---- history ------------------------------------------------------------- */
+
 static const char usage[] =
-    "usage: sipwhy history [OPTIONS] INPUT...\n"
+    "usage: sipwhy history [OPTIONS] INPUT... [where EXPR...]\n"
     "List every SIP message of the capture files in time order.\n"
     "\n"
     "  -f, --format FMT   text (default), tsv or json (JSON Lines)\n"
+    "  -w, --where EXPR   only messages matching EXPR (see WHERE EXPRESSIONS in sipwhy(1)),\n"
+    "                     e.g. -w 'sip.msg.request.method = INVITE and addr = 10.0.0.0/8';\n"
+    "                     a call.* field keeps every message of the matching calls\n"
     "      --lang LANG    en or ru: language of the response annotations\n"
     "      --no-explain   do not annotate responses with their meaning\n"
     "      --color WHEN   auto (default), always or never\n"
@@ -28,6 +135,8 @@ typedef struct hctx {
     sw_render_opts ro;
     const sw_trace *t;
     sw_corr *corr;
+    sw_query *q;   /* NULL: every message */
+    bool deferred; /* call-level expression: print after reading */
     int oom;
 } hctx;
 
@@ -40,8 +149,66 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
         h->oom = 1;
         return 1;
     }
+    if (h->deferred)
+        return 0;
+    if (h->q) {
+        sw_query_ctx ctx;
+        sw_query_ctx_init(&ctx);
+        ctx.trace = h->t;
+        ctx.corr = h->corr;
+        ctx.number = number;
+        ctx.msg = m;
+        ctx.sip = sip;
+        if (!sw_query_match_msg(h->q, &ctx))
+            return 0;
+    }
     sw_render_history_line(stdout, &h->ro, h->t, number, m, sip,
                            sw_corr_msg_flags(h->corr, number));
+    return 0;
+}
+
+/* Call-level expression: the model is complete; print the messages whose
+ * call matches (a purely call-level expression is evaluated once per call). */
+static int print_deferred(hctx *h)
+{
+    sw_corr_finish(h->corr, 0);
+    size_t ncalls = sw_corr_ncalls(h->corr), n = sw_trace_count(h->t);
+    bool per_call = !(sw_query_needs(h->q) & SW_QUERY_NEEDS_MSG);
+    bool *keep = NULL;
+    if (per_call) {
+        keep = calloc(ncalls ? ncalls : 1, sizeof *keep);
+        if (!keep)
+            return SW_ENOMEM;
+        sw_query_select_calls(h->q, h->t, h->corr, keep);
+    }
+    sw_sip_header *hdrs = malloc(256 * sizeof *hdrs);
+    if (!hdrs) {
+        free(keep);
+        return SW_ENOMEM;
+    }
+    for (uint64_t i = 1; i <= n; i++) {
+        const sw_msg *m = sw_trace_get(h->t, i);
+        uint32_t call = sw_corr_msg_call(h->corr, i);
+        if (per_call && (call == SW_NONE || call >= ncalls || !keep[call]))
+            continue;
+        sw_sip_msg sip;
+        if (!m || sw_trace_parse(h->t, m, &sip, hdrs, 256) < 0)
+            continue;
+        if (!per_call) {
+            sw_query_ctx ctx;
+            sw_query_ctx_init(&ctx);
+            ctx.trace = h->t;
+            ctx.corr = h->corr;
+            ctx.number = i;
+            ctx.msg = m;
+            ctx.sip = &sip;
+            if (!sw_query_match_msg(h->q, &ctx))
+                continue;
+        }
+        sw_render_history_line(stdout, &h->ro, h->t, i, m, &sip, sw_corr_msg_flags(h->corr, i));
+    }
+    free(hdrs);
+    free(keep);
     return 0;
 }
 
@@ -51,17 +218,24 @@ int sw_cmd_history(int argc, char **argv)
         {"format", required_argument, 0, 'f'}, {"lang", required_argument, 0, 'L'},
         {"no-explain", no_argument, 0, 'E'},   {"color", required_argument, 0, 'C'},
         {"colour", required_argument, 0, 'C'}, {"stats", no_argument, 0, 'S'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"where", required_argument, 0, 'w'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    static const char sopts[] = ":f:w:h";
     hctx h;
     memset(&h, 0, sizeof h);
     h.ro.explain = true;
     h.ro.lang = (sw_kb_lang)sw_cli_default_lang();
     int color = -1;
     bool stats = false;
+    const char *where = NULL;
+    char **words;
+    size_t nwords;
+    bool had_where;
+    argc = sw_cli_where_split(argc, argv, opts, sopts, &words, &nwords, &had_where);
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, sopts, opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (sw_cli_parse_format("history", optarg, 7, &h.ro.format))
@@ -88,6 +262,7 @@ int sw_cmd_history(int argc, char **argv)
             }
             break;
         case 'S': stats = true; break;
+        case 'w': where = optarg; break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
             sw_cli_error("history: option '%s' needs a value", argv[optind - 1]);
@@ -105,14 +280,22 @@ int sw_cmd_history(int argc, char **argv)
     h.ro.color = color == -1 ? sw_cli_color(stdout) : color == 1;
     if (h.ro.format != SW_FMT_TEXT)
         h.ro.color = false;
-
-    sw_capset *cs;
-    int rc = sw_cli_open_inputs(argv + optind, (size_t)(argc - optind), &cs);
+    /* the expression is checked before any input is opened */
+    int rc = sw_cli_where_compile("history", where, words, nwords, had_where, &h.q);
     if (rc)
         return rc;
+    h.deferred = h.q && sw_query_is_call_level(h.q);
+
+    sw_capset *cs;
+    rc = sw_cli_open_inputs(argv + optind, (size_t)(argc - optind), &cs);
+    if (rc) {
+        sw_query_free(h.q);
+        return rc;
+    }
     sw_trace *t = sw_trace_new(NULL);
     if (!t) {
         sw_capset_close(cs);
+        sw_query_free(h.q);
         sw_cli_error("out of memory");
         return SW_EXIT_USAGE;
     }
@@ -121,6 +304,7 @@ int sw_cmd_history(int argc, char **argv)
     if (!h.corr) {
         sw_trace_free(t);
         sw_capset_close(cs);
+        sw_query_free(h.q);
         sw_cli_error("out of memory");
         return SW_EXIT_USAGE;
     }
@@ -133,10 +317,18 @@ int sw_cmd_history(int argc, char **argv)
     if (trc == SW_ENOMEM || h.oom) {
         sw_cli_error("out of memory after %zu messages", sw_trace_count(t));
         rc = SW_EXIT_USAGE;
+    } else if (h.deferred && print_deferred(&h)) {
+        sw_cli_error("out of memory");
+        rc = SW_EXIT_USAGE;
     }
+    if (h.q && sw_query_regex_failures(h.q))
+        sw_cli_warn("history: where: %llu regular-expression matches hit a PCRE2 limit and "
+                    "counted as no match",
+                    (unsigned long long)sw_query_regex_failures(h.q));
     if (stats)
         sw_cli_print_stats(t);
     rc = sw_cli_finish_output(rc);
+    sw_query_free(h.q);
     sw_corr_free(h.corr);
     sw_trace_free(t);
     sw_capset_close(cs);

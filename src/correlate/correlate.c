@@ -784,7 +784,9 @@ static sw_sub *sub_find(sw_corr *c, uint32_t call, sw_str event, sw_str id)
 {
     for (uint32_t i = c->call_last_sub[call]; i != SW_NONE; i = c->sub_prev[i]) {
         sw_sub *u = &c->subs[i];
-        if (sw_str_ieq(u->event, event) && (!id.len || sw_str_eq(u->id, id)))
+        /* A REFER's implicit subscription has no id of its own until its
+         * NOTIFYs name one (Event: refer;id=CSeq). */
+        if (sw_str_ieq(u->event, event) && (!id.len || !u->id.len || sw_str_eq(u->id, id)))
             return u;
     }
     return NULL;

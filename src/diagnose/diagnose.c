@@ -457,10 +457,38 @@ static void rule_481(sw_diag *d)
                         break;
                     }
                 }
-                sw_finding *f = emit(d, "481-subscription-refresh", SW_SEV_WARNING, call, n,
-                                     ARGS(num(d, req), u ? sl(d, u->event) : "?", regnote, snd, rcv));
+                /* Was it already ended (NOTIFY terminated, or its dialog)? */
+                uint64_t ender = 0;
+                const char *ender_kind = "";
+                if (u && u->terminated && u->terminated < req) {
+                    ender = u->terminated;
+                    ender_kind = "NOTIFY (Subscription-State: terminated)";
+                } else if (dg && dg->ended && dg->ended < req) {
+                    ender = dg->ended;
+                    ender_kind = end_kind(d, dg);
+                }
+                const sw_sip_msg *q = parse(d, 0, req);
+                bool unsubscribe = q && q->first[SW_HDR_EXPIRES] &&
+                                   sw_str_eq_cstr(sw_str_trim(q->first[SW_HDR_EXPIRES]->value), "0");
+                const char *why =
+                    ender ? str(d, d->lang == SW_KB_RU
+                                       ? "её уже завершил %s (сообщение %" PRIu64 ")%s."
+                                       : "%s had already ended it at message %" PRIu64 "%s.",
+                                ender_kind, ender,
+                                unsubscribe ? (d->lang == SW_KB_RU
+                                                   ? "; этот SUBSCRIBE (Expires: 0) лишь пытался завершить её ещё раз"
+                                                   : "; this SUBSCRIBE (Expires: 0) only tried to end it once more")
+                                            : "")
+                          : (d->lang == SW_KB_RU
+                                 ? "она истекла, сервер перезапускался или обновление пришло слишком поздно."
+                                 : "it expired, the server restarted, or the refresh came too late.");
+                sw_finding *f = emit(d, "481-subscription-refresh",
+                                     ender && unsubscribe ? SW_SEV_INFO : SW_SEV_WARNING, call, n,
+                                     ARGS(num(d, req), u ? sl(d, u->event) : "?", regnote, snd, rcv, why));
                 if (u)
                     evidence(d, f, u->created, "sub-created", ARGS(u->implicit ? "REFER" : "SUBSCRIBE"));
+                if (ender)
+                    evidence(d, f, ender, "ended-here", ARGS(ender_kind));
                 evidence(d, f, req, "sub-refresh", NULL, 0);
                 evidence(d, f, n, "got-481", NULL, 0);
                 continue;
@@ -597,10 +625,26 @@ static bool answered_later(sw_diag *d, const sw_txn *x)
     return false;
 }
 
-/* Did a later request of the same method succeed (2xx) in the same call, or,
- * for REGISTER, for the same AOR? A challenge that is followed by success is
- * ordinary digest authentication, even when the first credentials carried an
- * old nonce or were an IMS AKA placeholder. */
+/* AOR (To URI without parameters) of a REGISTER request, or empty. */
+static sw_str register_aor(sw_diag *d, int slot, uint64_t req)
+{
+    const sw_sip_msg *q = req ? parse(d, slot, req) : NULL;
+    sw_sip_nameaddr na;
+    if (!q || !q->first[SW_HDR_TO] || sw_sip_nameaddr_parse(q->first[SW_HDR_TO]->value, &na))
+        return SW_STR_NULL;
+    sw_str u = na.uri;
+    for (size_t i = 0; i < u.len; i++)
+        if (u.p[i] == ';' || u.p[i] == '?')
+            return sw_str_make(u.p, i);
+    return u;
+}
+
+/* Did a later request of the same method succeed (2xx) in the same call,
+ * or, for REGISTER, a later REGISTER of the same AOR from the same client
+ * (devices often use a new Call-ID per try)? A challenge followed by success
+ * is ordinary digest authentication, even when the first credentials carried
+ * an old nonce or were an IMS AKA placeholder. Another device's success for
+ * the same account says nothing about this one's password. */
 static bool later_success(sw_diag *d, const sw_txn *x)
 {
     for (uint64_t n = sw_corr_call_next(d->c, x->call, x->final); n;
@@ -611,12 +655,20 @@ static bool later_success(sw_diag *d, const sw_txn *x)
             sw_str_eq(sw_corr_txn(d->c, t2)->method, x->method))
             return true;
     }
-    if (is_m(x->method, "REGISTER"))
-        for (size_t j = 0; j < sw_corr_nregs(d->c); j++) {
-            const sw_reg *g = sw_corr_reg(d->c, (uint32_t)j);
-            if (g->call == x->call && g->last_ok > x->final)
-                return true;
-        }
+    if (!is_m(x->method, "REGISTER"))
+        return false;
+    sw_str aor = register_aor(d, 0, x->request);
+    char abuf[256];
+    size_t alen = SW_MIN(aor.len, sizeof abuf);
+    memcpy(abuf, aor.p, alen); /* slot 0 is reused below */
+    for (size_t j = 0; j < sw_corr_ntxns(d->c); j++) {
+        const sw_txn *y = sw_corr_txn(d->c, (uint32_t)j);
+        if (y->client != x->client || y->final <= x->final || y->final_code < 200 ||
+            y->final_code >= 300 || !is_m(y->method, "REGISTER"))
+            continue;
+        if (sw_str_ieq(register_aor(d, 0, y->request), sw_str_make(abuf, alen)))
+            return true;
+    }
     return false;
 }
 

@@ -48,14 +48,14 @@ static const rule_text RULE_TEXTS[] = {
       "При гонке проверьте, что {4} отправил ACK, а затем BYE. Иначе проверьте, что CANCEL "
       "повторяет верхнюю ветку Via, Call-ID, From, To и номер CSeq исходного INVITE (RFC 3261, "
       "раздел 9.1) и идёт тем же путём."}},
-    /* {1} SUBSCRIBE # {2} event {3} registration note {4} sender {5} receiver */
+    /* {1} SUBSCRIBE # {2} event {3} registration note {4} sender {5} receiver {6} why it is gone */
     {"481-subscription-refresh",
      {"SUBSCRIBE refresh answered 481: the subscription is gone",
       "Обновление SUBSCRIBE получило 481: подписки больше нет"},
-     {"The SUBSCRIBE at message {1} refreshes a subscription (event {2}) that {5} no longer "
-      "has: it expired, the server restarted, or the refresh came too late.{3}",
-      "SUBSCRIBE (сообщение {1}) обновляет подписку (событие {2}), которой у {5} уже нет: она "
-      "истекла, сервер перезапускался или обновление пришло слишком поздно.{3}"},
+     {"The SUBSCRIBE at message {1} refers to a subscription (event {2}) that {5} no longer "
+      "has: {6}{3}",
+      "SUBSCRIBE (сообщение {1}) относится к подписке (событие {2}), которой у {5} уже нет: "
+      "{6}{3}"},
      {"{4} stops getting notifications (presence and BLF lamps, message-waiting indication) "
       "until it subscribes again from scratch.",
       "{4} перестаёт получать уведомления (присутствие и лампы BLF, индикатор голосовой почты), "
