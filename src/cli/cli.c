@@ -91,7 +91,11 @@ bool sw_cli_color(FILE *f)
 
 #include "../capture/capture.h"
 #include "../correlate/correlate.h"
+#include "../query/query.h"
 #include "../trace/trace.h"
+
+#include <getopt.h>
+#include <strings.h>
 
 #include <errno.h>
 
@@ -232,4 +236,132 @@ uint32_t sw_cli_find_call(const sw_corr *c, const char *arg)
     if (sw_str_to_u64(sw_str_cstr(arg), UINT32_MAX, &idx) && idx >= 1 && idx <= sw_corr_ncalls(c))
         return (uint32_t)(idx - 1);
     return sw_corr_find_call(c, sw_str_cstr(arg));
+}
+
+/* ---- where expressions on the command line ---------------------------- */
+
+/* True when arg is an option that takes the next argument as its value. */
+static bool takes_value(const char *arg, const struct option *lopts, const char *sopts)
+{
+    if (arg[0] != '-' || arg[1] == '\0')
+        return false;
+    if (arg[1] == '-') {
+        const char *name = arg + 2;
+        if (strchr(name, '='))
+            return false;
+        size_t n = strlen(name);
+        for (const struct option *o = lopts; o && o->name; o++)
+            if (o->has_arg == required_argument && !strncmp(o->name, name, n))
+                return true; /* getopt_long accepts unambiguous prefixes */
+        return false;
+    }
+    /* a cluster of short options: the last one may take the next argument */
+    for (const char *c = arg + 1; *c; c++) {
+        const char *d = strchr(sopts, *c);
+        if (d && d[1] == ':')
+            return c[1] == '\0';
+    }
+    return false;
+}
+
+int sw_cli_where_split(int argc, char **argv, const struct option *lopts, const char *sopts,
+                       char ***words, size_t *nwords, bool *had_where)
+{
+    *words = NULL;
+    *nwords = 0;
+    *had_where = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            continue;
+        if (takes_value(argv[i], lopts, sopts)) {
+            i++;
+            continue;
+        }
+        if (!strcasecmp(argv[i], "where")) {
+            *had_where = true;
+            *words = argv + i + 1;
+            *nwords = (size_t)(argc - i - 1);
+            return i;
+        }
+    }
+    return argc;
+}
+
+int sw_cli_where_compile(const char *cmd, const char *opt, char **words, size_t nwords,
+                         bool had_where, sw_query **out)
+{
+    *out = NULL;
+    if (opt && had_where) {
+        sw_cli_error("%s: give the expression either with --where or after 'where', not both",
+                     cmd);
+        return SW_EXIT_USAGE;
+    }
+    if (had_where && nwords == 0) {
+        sw_cli_error("%s: 'where' needs an expression, e.g. where sip.msg.request.method = INVITE",
+                     cmd);
+        return SW_EXIT_USAGE;
+    }
+    if (!opt && !had_where)
+        return 0;
+    sw_buf expr;
+    sw_buf_init(&expr);
+    if (opt ? sw_buf_append(&expr, opt, strlen(opt)) : sw_query_join_words(words, nwords, &expr)) {
+        sw_buf_fini(&expr);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    sw_query_error err;
+    *out = sw_query_compile(expr.p ? expr.p : "", expr.len, &err);
+    if (!*out) {
+        sw_buf text;
+        sw_buf_init(&text);
+        if (sw_query_error_format(&err, expr.p, expr.len, &text) == 0 && text.len) {
+            /* first line through sw_cli_error, the caret lines as they are */
+            char *nl = memchr(text.p, '\n', text.len);
+            size_t first = nl ? (size_t)(nl - text.p) : text.len;
+            sw_cli_error("%s: where: %.*s", cmd, (int)first, text.p);
+            if (nl)
+                fwrite(nl + 1, 1, text.len - first - 1, stderr);
+        } else {
+            sw_cli_error("%s: where: %s", cmd, err.msg);
+        }
+        sw_buf_fini(&text);
+        sw_buf_fini(&expr);
+        return SW_EXIT_USAGE;
+    }
+    sw_buf_fini(&expr);
+    return 0;
+}
+
+int sw_cli_where_masks(sw_query *q, const struct sw_trace *t, const struct sw_corr *c,
+                       bool **keep_msg, bool **keep_call)
+{
+    size_t n = sw_trace_count(t), ncalls = sw_corr_ncalls(c);
+    bool *km = calloc(n ? n : 1, sizeof *km), *kc = calloc(ncalls ? ncalls : 1, sizeof *kc);
+    sw_sip_header *hdrs = malloc(256 * sizeof *hdrs);
+    if (!km || !kc || !hdrs) {
+        free(km);
+        free(kc);
+        free(hdrs);
+        return SW_ENOMEM;
+    }
+    for (uint64_t i = 1; i <= n; i++) {
+        const sw_msg *m = sw_trace_get(t, i);
+        sw_sip_msg sip;
+        if (!m || sw_trace_parse(t, m, &sip, hdrs, 256) < 0)
+            continue;
+        sw_query_ctx ctx;
+        sw_query_ctx_init(&ctx);
+        ctx.trace = t;
+        ctx.corr = c;
+        ctx.number = i;
+        ctx.msg = m;
+        ctx.sip = &sip;
+        km[i - 1] = sw_query_match_msg(q, &ctx);
+    }
+    sw_query_select_calls(q, t, c, kc);
+    free(hdrs);
+    *keep_msg = km;
+    *keep_call = kc;
+    return 0;
 }

@@ -97,6 +97,10 @@ int sw_cli_where_split(int argc, char **argv, const struct option *lopts, const 
  * line and a hint on stderr and returns SW_EXIT_USAGE; else 0 with *out
  * the query (NULL when no expression was given; free with sw_query_free).
  * (Defined in cmd_history.c.) */
+/* Messages (keep_msg[number-1]) and calls (keep_call[index]) that q selects,
+ * as history and calls select them; the caller frees both. 0 or SW_ENOMEM. */
+int sw_cli_where_masks(struct sw_query *q, const struct sw_trace *t, const struct sw_corr *c,
+                       bool **keep_msg, bool **keep_call);
 int sw_cli_where_compile(const char *cmd, const char *opt, char **words, size_t nwords,
                          bool had_where, struct sw_query **out);
 

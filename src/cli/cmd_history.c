@@ -5,9 +5,7 @@
  * the where expression is call-level (call.state, call.duration, ...): a
  * call's outcome is known only at the end, so then the capture is read
  * first and the messages printed after.
- *
- * This file also holds the command-line side of the where language that
- * every command shares (sw_cli_where_split, sw_cli_where_compile).
+
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -19,100 +17,6 @@
 #include "../trace/trace.h"
 #include "cli.h"
 
-/* ---- where expressions on the command line ---------------------------- */
-
-/* True when arg is an option that takes the next argument as its value. */
-static bool takes_value(const char *arg, const struct option *lopts, const char *sopts)
-{
-    if (arg[0] != '-' || arg[1] == '\0')
-        return false;
-    if (arg[1] == '-') {
-        const char *name = arg + 2;
-        if (strchr(name, '='))
-            return false;
-        size_t n = strlen(name);
-        for (const struct option *o = lopts; o && o->name; o++)
-            if (o->has_arg == required_argument && !strncmp(o->name, name, n))
-                return true; /* getopt_long accepts unambiguous prefixes */
-        return false;
-    }
-    /* a cluster of short options: the last one may take the next argument */
-    for (const char *c = arg + 1; *c; c++) {
-        const char *d = strchr(sopts, *c);
-        if (d && d[1] == ':')
-            return c[1] == '\0';
-    }
-    return false;
-}
-
-int sw_cli_where_split(int argc, char **argv, const struct option *lopts, const char *sopts,
-                       char ***words, size_t *nwords, bool *had_where)
-{
-    *words = NULL;
-    *nwords = 0;
-    *had_where = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            continue;
-        if (takes_value(argv[i], lopts, sopts)) {
-            i++;
-            continue;
-        }
-        if (!strcasecmp(argv[i], "where")) {
-            *had_where = true;
-            *words = argv + i + 1;
-            *nwords = (size_t)(argc - i - 1);
-            return i;
-        }
-    }
-    return argc;
-}
-
-int sw_cli_where_compile(const char *cmd, const char *opt, char **words, size_t nwords,
-                         bool had_where, sw_query **out)
-{
-    *out = NULL;
-    if (opt && had_where) {
-        sw_cli_error("%s: give the expression either with --where or after 'where', not both",
-                     cmd);
-        return SW_EXIT_USAGE;
-    }
-    if (had_where && nwords == 0) {
-        sw_cli_error("%s: 'where' needs an expression, e.g. where sip.msg.request.method = INVITE",
-                     cmd);
-        return SW_EXIT_USAGE;
-    }
-    if (!opt && !had_where)
-        return 0;
-    sw_buf expr;
-    sw_buf_init(&expr);
-    if (opt ? sw_buf_append(&expr, opt, strlen(opt)) : sw_query_join_words(words, nwords, &expr)) {
-        sw_buf_fini(&expr);
-        sw_cli_error("out of memory");
-        return SW_EXIT_USAGE;
-    }
-    sw_query_error err;
-    *out = sw_query_compile(expr.p ? expr.p : "", expr.len, &err);
-    if (!*out) {
-        sw_buf text;
-        sw_buf_init(&text);
-        if (sw_query_error_format(&err, expr.p, expr.len, &text) == 0 && text.len) {
-            /* first line through sw_cli_error, the caret lines as they are */
-            char *nl = memchr(text.p, '\n', text.len);
-            size_t first = nl ? (size_t)(nl - text.p) : text.len;
-            sw_cli_error("%s: where: %.*s", cmd, (int)first, text.p);
-            if (nl)
-                fwrite(nl + 1, 1, text.len - first - 1, stderr);
-        } else {
-            sw_cli_error("%s: where: %s", cmd, err.msg);
-        }
-        sw_buf_fini(&text);
-        sw_buf_fini(&expr);
-        return SW_EXIT_USAGE;
-    }
-    sw_buf_fini(&expr);
-    return 0;
-}
 
 /* ---- history ------------------------------------------------------------- */
 
@@ -300,7 +204,10 @@ int sw_cmd_history(int argc, char **argv)
         return SW_EXIT_USAGE;
     }
     h.t = t;
-    h.corr = sw_corr_new(t, NULL);
+    /* Without a call-level expression, history needs only the transaction
+     * layer (retransmissions): much cheaper than the whole call model. */
+    sw_corr_opts co = {NULL, 0, !h.deferred};
+    h.corr = sw_corr_new(t, &co);
     if (!h.corr) {
         sw_trace_free(t);
         sw_capset_close(cs);
