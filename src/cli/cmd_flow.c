@@ -14,10 +14,11 @@
 
 #include "../correlate/correlate.h"
 #include "../trace/trace.h"
+#include "../query/query.h"
 #include "cli.h"
 
 static const char usage[] =
-    "usage: sipwhy flow [OPTIONS] INPUT... CALL\n"
+    "usage: sipwhy flow [OPTIONS] INPUT... CALL [where EXPR...]\n"
     "Draw the ladder diagram of a call: one column per host, one arrow per message.\n"
     "CALL is a call index as printed by `sipwhy calls` (1-based, counting every\n"
     "Call-ID: see `sipwhy calls --all`) or a Call-ID.\n"
@@ -27,7 +28,8 @@ static const char usage[] =
     "  -a, --alias ADDR=NAME  name a host column: ADDR is IP, IP:PORT, or [IPv6]:PORT\n"
     "                         (repeatable; an IP alias applies to every port of it)\n"
     "  -i, --call-id          CALL is a Call-ID even if it is a number\n"
-    "  -w, --width N          line width (default: the terminal's, else $COLUMNS, else 100)\n"
+    "  -w, --where EXPR       draw only the messages EXPR selects (see sipwhy(1))\n"
+    "      --width N          line width (default: the terminal's, else $COLUMNS, else 100)\n"
     "      --ascii            ASCII art (default: Unicode box drawing in a UTF-8 locale)\n"
     "      --unicode          Unicode box drawing whatever the locale\n"
     "      --color[=WHEN]     auto (default: on a terminal unless NO_COLOR is set),\n"
@@ -80,12 +82,13 @@ static uint32_t find_call(const sw_corr *c, const char *arg, bool by_id)
 
 int sw_cmd_flow(int argc, char **argv)
 {
-    enum { O_ASCII = 256, O_UNICODE, O_COLOR, O_NOEXPLAIN, O_LANG, O_LINKH };
+    enum { O_ASCII = 256, O_UNICODE, O_COLOR, O_NOEXPLAIN, O_LANG, O_LINKH, O_WIDTH };
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
                                          {"linked", no_argument, 0, 'l'},
                                          {"alias", required_argument, 0, 'a'},
                                          {"call-id", no_argument, 0, 'i'},
-                                         {"width", required_argument, 0, 'w'},
+                                         {"width", required_argument, 0, O_WIDTH},
+                                         {"where", required_argument, 0, 'w'},
                                          {"ascii", no_argument, 0, O_ASCII},
                                          {"unicode", no_argument, 0, O_UNICODE},
                                          {"color", optional_argument, 0, O_COLOR},
@@ -107,10 +110,16 @@ int sw_cmd_flow(int argc, char **argv)
     int color = 0;   /* 0 auto, 1 always, 2 never */
     unsigned width = 0;
     bool by_id = false;
+    static const char sopts[] = ":f:la:iw:h";
+    const char *where = NULL;
+    char **words;
+    size_t nwords;
+    bool had_where;
+    argc = sw_cli_where_split(argc, argv, opts, sopts, &words, &nwords, &had_where);
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":f:la:iw:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, sopts, opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (sw_cli_parse_format("flow", optarg, (1u << SW_FMT_TEXT) | (1u << SW_FMT_JSON),
@@ -132,7 +141,8 @@ int sw_cmd_flow(int argc, char **argv)
             naliases++;
             break;
         case 'i': by_id = true; break;
-        case 'w': {
+        case 'w': where = optarg; break;
+        case O_WIDTH: {
             uint64_t v;
             if (!sw_str_to_u64(sw_str_cstr(optarg), 1000, &v) || v < 40) {
                 sw_cli_error("flow: --width must be a number from 40 to 1000, not '%s'", optarg);
@@ -199,11 +209,26 @@ int sw_cmd_flow(int argc, char **argv)
     if (fo.format == SW_FMT_JSON)
         fo.color = false;
 
-    sw_cli_model mdl;
-    int rc =
-        sw_cli_model_load(&mdl, argv + optind, (size_t)(argc - optind - 1), links, nlinks, false);
+    sw_query *q;
+    int rc = sw_cli_where_compile("flow", where, words, nwords, had_where, &q);
     if (rc)
         return rc;
+    sw_cli_model mdl;
+    rc = sw_cli_model_load(&mdl, argv + optind, (size_t)(argc - optind - 1), links, nlinks, false);
+    if (rc) {
+        sw_query_free(q);
+        return rc;
+    }
+    bool *keep_msg = NULL, *keep_call = NULL;
+    if (q && sw_cli_where_masks(q, mdl.trace, mdl.corr, &keep_msg, &keep_call)) {
+        sw_query_free(q);
+        sw_cli_model_free(&mdl);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    sw_query_free(q);
+    free(keep_call);
+    fo.keep_msg = keep_msg;
     uint32_t call = find_call(mdl.corr, want, by_id);
     if (call == SW_NONE) {
         size_t n = sw_corr_ncalls(mdl.corr);
@@ -216,6 +241,7 @@ int sw_cmd_flow(int argc, char **argv)
                          "`sipwhy calls --all`) and no such Call-ID",
                          safe, n, n == 1 ? "" : "s", n);
         sw_cli_model_free(&mdl);
+        free(keep_msg);
         return SW_EXIT_USAGE;
     }
     static char obuf[1 << 16];
@@ -232,6 +258,7 @@ int sw_cmd_flow(int argc, char **argv)
                     SW_FLOW_MAX_COLS - 1);
     }
     rc = sw_cli_finish_output(rc);
+    free(keep_msg);
     sw_cli_model_free(&mdl);
     return rc;
 }

@@ -5,17 +5,23 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "../capture/capture.h"
+#include "../correlate/correlate.h"
+#include "../query/query.h"
 #include "../trace/trace.h"
 #include "cli.h"
 
 static const char usage[] =
     "usage: sipwhy show [OPTIONS] INPUT... N\n"
-    "Show SIP message number N (as numbered by `sipwhy history`) in full.\n"
+    "       sipwhy show [OPTIONS] INPUT... [N] --where EXPR | where EXPR...\n"
+    "Show SIP message number N (as numbered by `sipwhy history`) in full; with a\n"
+    "where expression, every message it selects (N, if given, must be one of them).\n"
     "\n"
-    "  -f, --format FMT   text (default) or json\n"
+    "  -f, --format FMT   text (default) or json (one object per line)\n"
+    "  -w, --where EXPR   the messages to show (see WHERE EXPRESSIONS in sipwhy(1))\n"
     "      --lang LANG    en or ru: language of the response annotation\n"
     "      --no-explain   do not annotate a response with its meaning\n"
     "  -h, --help         this help\n";
@@ -32,13 +38,81 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
     return number >= ((sctx *)ud)->want ? 1 : 0;
 }
 
+/* show with a where expression: N is optional (a last argument that is a
+ * number); the whole input is read, since call-level fields need the calls. */
+static int show_where(const sw_render_opts *ro, int nargs, char **args, const char *where,
+                      char **words, size_t nwords, bool had_where)
+{
+    sw_query *q;
+    int rc = sw_cli_where_compile("show", where, words, nwords, had_where, &q);
+    if (rc)
+        return rc;
+    uint64_t n = 0;
+    if (nargs >= 2 && sw_str_to_u64(sw_str_cstr(args[nargs - 1]), UINT32_MAX, &n) && n > 0)
+        nargs--;
+    else
+        n = 0;
+    if (nargs < 1) {
+        sw_query_free(q);
+        sw_cli_error("show: no input file (see sipwhy show --help)");
+        return SW_EXIT_USAGE;
+    }
+    sw_cli_model mdl;
+    rc = sw_cli_model_load(&mdl, args, (size_t)nargs, NULL, 0, false);
+    if (rc) {
+        sw_query_free(q);
+        return rc;
+    }
+    bool *keep_msg = NULL, *keep_call = NULL;
+    int mrc = sw_cli_where_masks(q, mdl.trace, mdl.corr, &keep_msg, &keep_call);
+    sw_query_free(q);
+    free(keep_call);
+    if (mrc) {
+        sw_cli_model_free(&mdl);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    size_t total = sw_trace_count(mdl.trace);
+    if (n && (n > total || !keep_msg[n - 1])) {
+        if (n > total)
+            sw_cli_error("show: no message %" PRIu64 ": the input has %zu SIP message%s", n, total,
+                         total == 1 ? "" : "s");
+        else
+            sw_cli_error("show: message %" PRIu64 " is not selected by the where expression", n);
+        rc = SW_EXIT_USAGE;
+    } else {
+        bool first = true;
+        for (uint64_t i = n ? n : 1; i <= (n ? n : total); i++) {
+            const sw_msg *m = sw_trace_get(mdl.trace, i);
+            if (!m || !keep_msg[i - 1])
+                continue;
+            if (!first && ro->format == SW_FMT_TEXT)
+                fputc('\n', stdout);
+            first = false;
+            sw_render_show(stdout, ro, mdl.trace, mdl.ninputs,
+                           (const char *const *)mdl.inputs, i, m);
+        }
+    }
+    rc = sw_cli_finish_output(rc);
+    free(keep_msg);
+    sw_cli_model_free(&mdl);
+    return rc;
+}
+
 int sw_cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
                                          {"lang", required_argument, 0, 'L'},
                                          {"no-explain", no_argument, 0, 'E'},
+                                         {"where", required_argument, 0, 'w'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    static const char sopts[] = ":f:w:h";
+    const char *where = NULL;
+    char **words;
+    size_t nwords;
+    bool had_where;
+    argc = sw_cli_where_split(argc, argv, opts, sopts, &words, &nwords, &had_where);
     sw_render_opts ro;
     memset(&ro, 0, sizeof ro);
     ro.explain = true;
@@ -46,7 +120,7 @@ int sw_cmd_show(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, sopts, opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (sw_cli_parse_format("show", optarg, (1u << SW_FMT_TEXT) | (1u << SW_FMT_JSON),
@@ -61,6 +135,7 @@ int sw_cmd_show(int argc, char **argv)
             break;
         }
         case 'E': ro.explain = false; break;
+        case 'w': where = optarg; break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
             sw_cli_error("show: option '%s' needs a value", argv[optind - 1]);
@@ -70,6 +145,8 @@ int sw_cmd_show(int argc, char **argv)
             return SW_EXIT_USAGE;
         }
     }
+    if (where || had_where)
+        return show_where(&ro, argc - optind, argv + optind, where, words, nwords, had_where);
     if (argc - optind < 2) {
         sw_cli_error("show: expected INPUT... N (see sipwhy show --help)");
         return SW_EXIT_USAGE;

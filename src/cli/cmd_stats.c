@@ -9,15 +9,18 @@
 #include <stdlib.h>
 
 #include "../correlate/correlate.h"
+#include "../query/query.h"
 #include "../trace/trace.h"
 #include "cli.h"
 
 static const char usage[] =
-    "usage: sipwhy stats [OPTIONS] INPUT...\n"
+    "usage: sipwhy stats [OPTIONS] INPUT... [where EXPR...]\n"
     "Count what the capture files hold.\n"
     "\n"
     "  -f, --format FMT   text (default) or json (one object; field names are stable)\n"
     "      --color[=WHEN] auto (default), always or never: bold headings\n"
+    "  -w, --where EXPR   count only the messages and calls EXPR selects (as history and\n"
+    "                     calls select them; see WHERE EXPRESSIONS in sipwhy(1))\n"
     "  -h, --help         this help\n"
     "\n"
     "Messages are counted per method and per status code, each as total (every\n"
@@ -39,14 +42,21 @@ int sw_cmd_stats(int argc, char **argv)
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
                                          {"color", optional_argument, 0, O_COLOR},
                                          {"colour", optional_argument, 0, O_COLOR},
+                                         {"where", required_argument, 0, 'w'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    static const char sopts[] = ":f:w:h";
     sw_format fmt = SW_FMT_TEXT;
     int color = 0;
+    const char *where = NULL;
+    char **words;
+    size_t nwords;
+    bool had_where;
+    argc = sw_cli_where_split(argc, argv, opts, sopts, &words, &nwords, &had_where);
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, sopts, opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (sw_cli_parse_format("stats", optarg, (1u << SW_FMT_TEXT) | (1u << SW_FMT_JSON),
@@ -65,6 +75,7 @@ int sw_cmd_stats(int argc, char **argv)
                 return SW_EXIT_USAGE;
             }
             break;
+        case 'w': where = optarg; break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
             sw_cli_error("stats: option '%s' needs a value", argv[optind - 1]);
@@ -78,12 +89,29 @@ int sw_cmd_stats(int argc, char **argv)
         sw_cli_error("stats: no input file (see sipwhy stats --help)");
         return SW_EXIT_USAGE;
     }
-    sw_cli_model mdl;
-    int rc = sw_cli_model_load(&mdl, argv + optind, (size_t)(argc - optind), NULL, 0, false);
+    sw_query *q;
+    int rc = sw_cli_where_compile("stats", where, words, nwords, had_where, &q);
     if (rc)
         return rc;
+    sw_cli_model mdl;
+    rc = sw_cli_model_load(&mdl, argv + optind, (size_t)(argc - optind), NULL, 0, false);
+    if (rc) {
+        sw_query_free(q);
+        return rc;
+    }
+    bool *keep_msg = NULL, *keep_call = NULL;
+    if (q && sw_cli_where_masks(q, mdl.trace, mdl.corr, &keep_msg, &keep_call)) {
+        sw_query_free(q);
+        sw_cli_model_free(&mdl);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    sw_query_free(q);
     sw_stats *s = malloc(sizeof *s);
-    if (!s || sw_stats_compute(s, mdl.trace, mdl.corr)) {
+    int src = s ? sw_stats_compute_where(s, mdl.trace, mdl.corr, keep_msg, keep_call) : SW_ENOMEM;
+    free(keep_msg);
+    free(keep_call);
+    if (src) {
         free(s);
         sw_cli_model_free(&mdl);
         sw_cli_error("out of memory");

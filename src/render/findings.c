@@ -106,11 +106,18 @@ static void text_wrapped(FILE *f, const char *label, const char *text, size_t wi
 
 void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
                          const struct sw_diag *d, const char *const *inputs, size_t ninputs,
-                         uint32_t only_call)
+                         const bool *keep)
 {
     summary s = summarise(c);
-    size_t ne = sw_diag_count_severity(d, SW_SEV_ERROR), nw = sw_diag_count_severity(d, SW_SEV_WARNING),
-           ni = sw_diag_count_severity(d, SW_SEV_INFO);
+    size_t ne = 0, nw = 0, ni = 0;
+    for (size_t i = 0; i < sw_diag_count(d); i++) {
+        if (keep && !keep[i])
+            continue;
+        uint8_t sev = sw_diag_finding(d, i)->severity;
+        ne += sev == SW_SEV_ERROR;
+        nw += sev == SW_SEV_WARNING;
+        ni += sev == SW_SEV_INFO;
+    }
     sw_kb_lang lang = o->lang;
     if (o->format == SW_FMT_JSON) {
         fputs("{\"summary\":{\"inputs\":[", f);
@@ -153,7 +160,7 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         bool ff = true;
         for (size_t i = 0; i < sw_diag_count(d); i++) {
             const sw_finding *x = sw_diag_finding(d, i);
-            if (only_call != SW_NONE && x->call != only_call)
+            if (keep && !keep[i])
                 continue;
             fprintf(f, "%s{\"id\":\"%s\",\"severity\":\"%s\",\"title\":", ff ? "" : ",", x->id,
                     sw_severity_name((sw_severity)x->severity));
@@ -231,7 +238,7 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
     static const char *col[] = {"\033[36m", "\033[33m", "\033[31m"};
     for (size_t i = 0; i < sw_diag_count(d); i++) {
         const sw_finding *x = sw_diag_finding(d, i);
-        if (only_call != SW_NONE && x->call != only_call)
+        if (keep && !keep[i])
             continue;
         putc('\n', f);
         if (o->color)

@@ -823,7 +823,8 @@ int sw_render_flow(FILE *f, const sw_flow_opts *o, const sw_trace *t, const sw_c
     while (n < nmsg && num && num <= total) {
         uint32_t ci = sw_corr_msg_call(c, num);
         const sw_msg *m = sw_trace_get(t, num);
-        if (m && ci != SW_NONE && ci < ncalls && shown[ci]) {
+        if (m && ci != SW_NONE && ci < ncalls && shown[ci] &&
+            !(o->keep_msg && !o->keep_msg[num - 1])) {
             sw_sip_msg sip;
             sw_flow_row *r = &rows[n];
             memset(r, 0, sizeof *r);

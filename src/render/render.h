@@ -63,11 +63,11 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
 /* ---- diagnosis ---------------------------------------------------------- */
 
 struct sw_diag;
-/* The diagnosis report: summary, linked conversations, findings (only those
- * of call `only_call` unless it is SW_NONE). */
+/* The diagnosis report: summary, linked conversations, findings (those with
+ * keep[i] set, or all when keep is NULL). */
 void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
                          const struct sw_diag *d, const char *const *inputs, size_t ninputs,
-                         uint32_t only_call);
+                         const bool *keep);
 
 /* Formats ts_ns as "HH:MM:SS.uuuuuu" (UTC) or full "YYYY-MM-DD HH:MM:SS.uuuuuu"
  * into buf (>= 32 bytes). */
@@ -139,6 +139,7 @@ typedef struct sw_flow_opts {
     unsigned width;     /* terminal columns (clamped to 40..1000) */
     const sw_flow_alias *aliases;
     size_t naliases;
+    const bool *keep_msg; /* --where: keep_msg[number-1]; NULL = every message */
 } sw_flow_opts;
 
 /* Writes network text s for a terminal into out (cap bytes, NUL-terminated),
@@ -225,6 +226,10 @@ typedef struct sw_stats {
 /* Counts every message of the trace and every call of the model. Returns 0
  * or SW_ENOMEM. The trace must outlive s (method slices). */
 int sw_stats_compute(sw_stats *s, const sw_trace *t, const sw_corr *c);
+/* The same over the messages keep_msg[number-1] and calls keep_call[index]
+ * selected by --where (NULL = all). */
+int sw_stats_compute_where(sw_stats *s, const sw_trace *t, const sw_corr *c, const bool *keep_msg,
+                           const bool *keep_call);
 /* Writes s as text or as one JSON object (docs/internals/flow.md names the
  * fields). */
 void sw_render_stats(FILE *f, const sw_stats *s, sw_format fmt, bool color);

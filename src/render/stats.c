@@ -85,6 +85,12 @@ static int method_slot(sw_stats *s, sw_str m)
 
 int sw_stats_compute(sw_stats *s, const sw_trace *t, const sw_corr *c)
 {
+    return sw_stats_compute_where(s, t, c, NULL, NULL);
+}
+
+int sw_stats_compute_where(sw_stats *s, const sw_trace *t, const sw_corr *c, const bool *keep_msg,
+                           const bool *keep_call)
+{
     memset(s, 0, sizeof *s);
     sw_sip_header *hdrs = malloc(256 * sizeof *hdrs);
     if (!hdrs)
@@ -93,7 +99,7 @@ int sw_stats_compute(sw_stats *s, const sw_trace *t, const sw_corr *c)
     for (uint64_t num = 1; num <= nmsg; num++) {
         const sw_msg *m = sw_trace_get(t, num);
         sw_sip_msg sip;
-        if (!m)
+        if (!m || (keep_msg && !keep_msg[num - 1]))
             continue;
         s->messages++;
         bool re = (sw_corr_msg_flags(c, num) & SW_MF_RETRANS) != 0;
@@ -126,6 +132,8 @@ int sw_stats_compute(sw_stats *s, const sw_trace *t, const sw_corr *c)
     size_t npdd = 0, nsetup = 0;
     for (size_t i = 0; i < ncalls; i++) {
         const sw_call *k = sw_corr_call(c, (uint32_t)i);
+        if (keep_call && !keep_call[i])
+            continue;
         s->calls++;
         if (k->kind < SW_ARRAY_LEN(s->by_kind))
             s->by_kind[k->kind]++;
@@ -163,6 +171,8 @@ int sw_stats_compute(sw_stats *s, const sw_trace *t, const sw_corr *c)
 
     for (size_t i = 0; i < sw_corr_nregs(c); i++) {
         const sw_reg *g = sw_corr_reg(c, (uint32_t)i);
+        if (keep_call && g->call < sw_corr_ncalls(c) && !keep_call[g->call])
+            continue;
         s->reg_aors++;
         if (g->ok)
             s->reg_registered++;

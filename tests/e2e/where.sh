@@ -285,5 +285,61 @@ else
     [ $ncap -gt 0 ] || bad "tshark: no capture compared"
 fi
 
+# ---- 5. stats, flow, diagnose and show ----------------------------------------------------------
+# Every command takes --where and the trailing form, and they agree; stats counts what
+# history selects; flow draws only the selected messages; diagnose keeps the findings of
+# the selected calls.
+x481=$root/examples/481-on-transfer.pcap
+same_forms() { # CMD EXPR ARGS...: --where and trailing `where EXPR` print the same
+    cmd=$1 expr=$2
+    shift 2
+    "$SIPWHY" "$cmd" "$@" --where "$expr" >"$tmp/o1" 2>&1
+    r1=$?
+    "$SIPWHY" "$cmd" "$@" where "$expr" >"$tmp/o2" 2>&1
+    r2=$?
+    if [ $r1 = $r2 ] && cmp -s "$tmp/o1" "$tmp/o2"; then ok; else bad "$cmd: --where '$expr' and trailing where differ"; fi
+}
+for e in 'sip.msg.request.method = INVITE' 'sip.msg.call-id = "2-24783@127.0.0.20"' \
+         'sip.msg.response.code >= 200' 'number > 4 and number < 9'; do
+    same_forms stats "$e" -f json "$example"
+    same_forms flow "$e" --ascii --width 100 "$example" 1
+    same_forms diagnose "$e" -f json "$x481"
+    same_forms show "$e" -f json "$example"
+    hist=$("$SIPWHY" history -f tsv --where "$e" "$example" | tail -n +2 | wc -l | tr -d ' ')
+    # show: one JSON object per selected message, the same numbers as history
+    a=$("$SIPWHY" history -f tsv --where "$e" "$example" | awk -F '\t' 'NR > 1 { printf "%s ", $1 }')
+    b=$("$SIPWHY" show -f json --where "$e" "$example" |
+        python3 -c 'import json,sys; print("".join("%d " % json.loads(l)["number"] for l in sys.stdin))')
+    if [ "$a" = "$b" ]; then ok; else bad "show --where '$e' shows '$b', history lists '$a'"; fi
+    st=$("$SIPWHY" stats -f json --where "$e" "$example" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])')
+    if [ "$hist" = "$st" ]; then ok; else bad "stats --where '$e' counts $st messages, history lists $hist"; fi
+    # flow: the message numbers drawn are those history selects within call 1
+    want=$("$SIPWHY" history -f tsv --where "$e" "$example" |
+        awk -F '\t' 'NR > 1 && $10 == "1-24783@127.0.0.20" { printf "%s ", $1 }')
+    got=$("$SIPWHY" flow --ascii --width 100 --where "$e" "$example" 1 |
+        awk 'NR > 2 && $1 ~ /^[0-9]+$/ { printf "%s ", $1 }')
+    if [ "$want" = "$got" ]; then ok; else bad "flow --where '$e' draws '$got', history selects '$want'"; fi
+done
+# stats: calls counted are the calls with a selected message
+n=$("$SIPWHY" stats -f json --where 'sip.msg.call-id = "2-24783@127.0.0.20"' "$example" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["calls"]["total"])')
+[ "$n" = 1 ] && ok || bad "stats --where on one Call-ID counts $n calls, not 1"
+# diagnose: the 481 finding belongs to leg 1; choosing leg 2 alone drops it, leg 1 keeps it
+ids() { python3 -c 'import json,sys; print(" ".join(f["id"] for f in json.load(sys.stdin)["findings"]))'; }
+got=$("$SIPWHY" diagnose -f json --where 'sip.msg.call-id = "xfer481-leg1@gw"' "$x481" | ids)
+[ "$got" = "481-notify-after-subscription-ended" ] && ok || bad "diagnose --where leg1: '$got'"
+got=$("$SIPWHY" diagnose -f json --where 'sip.msg.call-id = "xfer481-leg2@gw"' "$x481" | ids)
+[ -z "$got" ] && ok || bad "diagnose --where leg2 should find nothing, found '$got'"
+got=$("$SIPWHY" diagnose -f json --call xfer481-leg1@gw --where 'sip.msg.request.method = NOTIFY' "$x481" | ids)
+[ "$got" = "481-notify-after-subscription-ended" ] && ok || bad "diagnose --call + --where: '$got'"
+# errors are reported by every command before any input is read
+for cmd in stats flow diagnose show; do
+    "$SIPWHY" $cmd --where 'sip.msg.calid = 1' "$tmp/no-such-input.pcap" 1 >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ $rc = 2 ] && grep -q "^sipwhy: error: $cmd: where: unknown field" "$tmp/err"; then ok
+    else bad "$cmd: bad where: exit $rc, $(head -1 "$tmp/err")"; fi
+done
+
 echo "where: $pass passed, $fail failed"
 [ $fail -eq 0 ]
