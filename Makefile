@@ -85,7 +85,8 @@ asan:
 check: deps
 	$(MAKE) test
 	$(MAKE) asan
-	@echo "check: all test suites passed (normal and ASan+UBSan builds)"
+	$(MAKE) fuzz-smoke
+	@echo "check: all test suites passed (normal and ASan+UBSan builds, $(FUZZ_SMOKE_SECONDS) s of fuzzing per target)"
 
 # Diagnoses every sample capture. Exit status 1 means "problems found",
 # which is what the samples are for; only 2 (usage/input error) fails.
