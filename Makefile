@@ -75,7 +75,7 @@ unit: $(TEST_BINS)
 	@sh scripts/run-unit.sh $(TEST_BINS)
 
 e2e: $(BIN)
-	@SIPWHY=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) sh scripts/run-e2e.sh
+	@SIPWHY=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) SW_SAN=$(SAN) sh scripts/run-e2e.sh
 
 test: unit e2e
 

@@ -131,23 +131,100 @@ int sw_cli_report_inputs(sw_capset *cs)
     return (!any && failed) ? SW_EXIT_USAGE : SW_EXIT_OK;
 }
 
-void sw_cli_report_limits(const sw_trace *t)
+/* ---- bounds ------------------------------------------------------------ */
+
+static sw_trace_opts g_topts = {.keep = true};
+static size_t g_max_calls;
+static bool g_topts_ready;
+
+static void limits_ready(void)
 {
-    const sw_decode_stats *d = sw_trace_decode_stats(t);
-    const struct {
-        uint64_t n;
-        const char *what;
-    } hits[] = {
-        {d->tcp_too_big, "SIP messages on TCP larger than the 1 MiB bound were skipped"},
-        {d->tcp_evicted, "TCP streams or bytes were dropped at the stream memory bounds"},
-        {d->ip_frag_evicted, "IP datagrams were dropped at the reassembly memory bounds"},
-        {d->ip_frag_timeouts, "IP datagrams never completed (missing fragments)"},
-        {d->tcp_gaps, "TCP streams had lost segments (messages around the gap may be cut)"},
-        {d->unsupported_link, "packets had a link type sipwhy does not decode"},
+    if (g_topts_ready)
+        return;
+    sw_decode_opts_default(&g_topts.decode);
+    if (!g_topts.max_headers)
+        g_topts.max_headers = 256;
+    if (!g_max_calls)
+        g_max_calls = SW_CORR_MAX_CALLS;
+    g_topts_ready = true;
+}
+
+const sw_trace_opts *sw_cli_trace_opts(void)
+{
+    limits_ready();
+    return &g_topts;
+}
+
+size_t sw_cli_max_calls(void)
+{
+    limits_ready();
+    return g_max_calls;
+}
+
+static const char limit_names[] =
+    "message, tcp-streams, tcp-bytes, tcp-ooo, frag-datagrams, frag-bytes, frag-timeout, "
+    "headers, calls";
+
+int sw_cli_parse_limit(const char *cmd, const char *arg)
+{
+    limits_ready();
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        sw_cli_error("%s: --limit wants NAME=VALUE (names: %s), not '%s'", cmd, limit_names, arg);
+        return SW_EXIT_USAGE;
+    }
+    sw_str name = {arg, (size_t)(eq - arg)};
+    const char *v = eq + 1;
+    /* A number with an optional K, M or G suffix (powers of 1024). */
+    size_t vl = strlen(v);
+    uint64_t mul = 1;
+    if (vl && strchr("kKmMgG", v[vl - 1])) {
+        char u = (char)(v[vl - 1] | 0x20);
+        mul = u == 'k' ? 1024u : u == 'm' ? 1024u * 1024u : 1024u * 1024u * 1024u;
+        vl--;
+    }
+    uint64_t n;
+    if (!vl || !sw_str_to_u64((sw_str){v, vl}, UINT64_MAX / mul, &n) || n == 0) {
+        sw_cli_error("%s: --limit %.*s: '%s' is not a positive number", cmd, (int)name.len,
+                     name.p, v);
+        return SW_EXIT_USAGE;
+    }
+    n *= mul;
+    struct {
+        const char *name;
+        uint64_t max;
+    } const tab[] = {
+        {"message", 64u << 20},        {"tcp-streams", 1u << 30},    {"tcp-bytes", 1ull << 40},
+        {"tcp-ooo", 1u << 20},         {"frag-datagrams", 1u << 30}, {"frag-bytes", 1ull << 40},
+        {"frag-timeout", 86400 * 365}, {"headers", 1u << 20},        {"calls", UINT32_MAX - 2},
     };
-    for (size_t i = 0; i < SW_ARRAY_LEN(hits); i++)
-        if (hits[i].n)
-            sw_cli_warn("%llu %s", (unsigned long long)hits[i].n, hits[i].what);
+    size_t i;
+    for (i = 0; i < SW_ARRAY_LEN(tab); i++)
+        if (sw_str_eq(name, sw_str_cstr(tab[i].name)))
+            break;
+    if (i == SW_ARRAY_LEN(tab)) {
+        sw_cli_error("%s: --limit: unknown bound '%.*s' (names: %s)", cmd, (int)name.len, name.p,
+                     limit_names);
+        return SW_EXIT_USAGE;
+    }
+    if (n > tab[i].max) {
+        sw_cli_error("%s: --limit %s: %llu is over the most allowed, %llu", cmd, tab[i].name,
+                     (unsigned long long)n, (unsigned long long)tab[i].max);
+        return SW_EXIT_USAGE;
+    }
+    sw_decode_opts *d = &g_topts.decode;
+    switch (i) {
+    case 0: d->max_msg = (size_t)n; break;
+    case 1: d->tcp_max_flows = (size_t)n; break;
+    case 2: d->tcp_max_bytes = (size_t)n; break;
+    case 3: d->tcp_max_ooo = (size_t)n; break;
+    case 4: d->frag_max_datagrams = (size_t)n; break;
+    case 5: d->frag_max_bytes = (size_t)n; break;
+    case 6: d->frag_timeout_ns = (int64_t)n * 1000000000ll; break;
+    case 7: g_topts.max_headers = (size_t)n; break;
+    default: g_max_calls = (size_t)n; break;
+    }
+    return 0;
 }
 
 void sw_cli_print_stats(const sw_trace *t)
@@ -183,6 +260,56 @@ int sw_cli_finish_output(int rc)
 
 /* ---- the model ---------------------------------------------------------- */
 
+void sw_cli_report_limits(const sw_trace *t)
+{
+    const sw_decode_stats *d = sw_trace_decode_stats(t);
+    const sw_trace_stats *s = sw_trace_stats_get(t);
+    const sw_trace_opts *o = sw_cli_trace_opts();
+    char b1[32], b2[32], b3[32], b5[32];
+    snprintf(b1, sizeof b1, "%zu", o->decode.max_msg);
+    snprintf(b2, sizeof b2, "%zu/%zu", o->decode.tcp_max_flows, o->decode.tcp_max_bytes);
+    snprintf(b3, sizeof b3, "%zu/%zu", o->decode.frag_max_datagrams, o->decode.frag_max_bytes);
+    snprintf(b5, sizeof b5, "%zu", o->max_headers);
+    const struct {
+        uint64_t n;
+        const char *what, *bound, *limit;
+    } hits[] = {
+        {d->tcp_too_big, "SIP messages on TCP were larger than the message bound and skipped",
+         b1, "message"},
+        {d->tcp_evicted, "TCP streams or bytes were dropped at the stream bounds", b2,
+         "tcp-streams, tcp-bytes"},
+        {d->ip_frag_evicted, "IP datagrams were dropped at the reassembly bounds", b3,
+         "frag-datagrams, frag-bytes"},
+        {d->ip_frag_timeouts, "IP datagrams never completed (fragments missing, or later than "
+         "the reassembly timeout)", NULL, NULL},
+        {s->too_many_headers, "SIP messages had more headers than the bound (the rest are "
+         "not indexed; the message is marked malformed)", b5, "headers"},
+        {d->tcp_gaps, "TCP streams had lost segments (messages around the gap may be cut)", NULL,
+         NULL},
+        {d->malformed, "packets had link, IP, UDP or TCP headers that contradict their lengths "
+         "and were skipped", NULL, NULL},
+        {d->unsupported_link, "packets had a link type sipwhy does not decode", NULL, NULL},
+    };
+    for (size_t i = 0; i < SW_ARRAY_LEN(hits); i++) {
+        if (!hits[i].n)
+            continue;
+        if (hits[i].bound)
+            sw_cli_warn("%llu %s (bound %s; --limit %s)", (unsigned long long)hits[i].n,
+                        hits[i].what, hits[i].bound, hits[i].limit);
+        else
+            sw_cli_warn("%llu %s", (unsigned long long)hits[i].n, hits[i].what);
+    }
+}
+
+void sw_cli_report_corr_limits(const sw_corr *c)
+{
+    uint64_t n = sw_corr_over_limit(c);
+    if (n)
+        sw_cli_warn("%llu messages of Call-IDs past the bound of %zu calls were left out of the "
+                    "call model (history still lists them; --limit calls)",
+                    (unsigned long long)n, sw_cli_max_calls());
+}
+
 static int model_sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
 {
     return sw_corr_add(ud, number, m, sip) ? 1 : 0;
@@ -197,8 +324,8 @@ int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *con
     int rc = sw_cli_open_inputs(paths, n, &mdl->cs);
     if (rc)
         return rc;
-    sw_corr_opts co = {link_headers, nlink, false};
-    mdl->trace = sw_trace_new(NULL);
+    sw_corr_opts co = {link_headers, nlink, false, sw_cli_max_calls()};
+    mdl->trace = sw_trace_new(sw_cli_trace_opts());
     mdl->corr = mdl->trace ? sw_corr_new(mdl->trace, &co) : NULL;
     if (!mdl->corr) {
         sw_cli_model_free(mdl);
@@ -218,6 +345,7 @@ int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *con
         sw_cli_model_free(mdl);
         return rc;
     }
+    sw_cli_report_corr_limits(mdl->corr);
     sw_corr_finish(mdl->corr, 0);
     return 0;
 }

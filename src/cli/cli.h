@@ -50,6 +50,21 @@ int sw_cli_open_inputs(char **paths, size_t n, struct sw_capset **out);
 int sw_cli_report_inputs(struct sw_capset *cs);
 struct sw_corr;
 
+/* ---- bounds (--limit NAME=VALUE, every command that reads a capture) ---- */
+
+struct sw_trace_opts;
+/* Parses one --limit argument into the process-wide bounds; prints the
+ * error (with the list of names) and returns SW_EXIT_USAGE when it is bad. */
+int sw_cli_parse_limit(const char *cmd, const char *arg);
+/* The option every capture-reading command takes, and its getopt code. */
+#define SW_OPT_LIMIT 1000
+#define SW_CLI_LIMIT_OPTION {"limit", required_argument, 0, SW_OPT_LIMIT}
+/* The bounds in force, for sw_trace_new() and sw_corr_opts.max_calls. */
+const struct sw_trace_opts *sw_cli_trace_opts(void);
+size_t sw_cli_max_calls(void);
+/* Warns when the calls bound left messages out of the call model. */
+void sw_cli_report_corr_limits(const struct sw_corr *c);
+
 /* A capture read into the message index and the call model. */
 typedef struct sw_cli_model {
     struct sw_capset *cs;

@@ -36,7 +36,7 @@ int sw_cmd_calls(int argc, char **argv)
                                          {"link-header", required_argument, 0, 'l'},
                                          {"stats", no_argument, 0, 'S'},
                                          {"where", required_argument, 0, 'w'},
-                                         {"help", no_argument, 0, 'h'},
+                                         {"help", no_argument, 0, 'h'}, SW_CLI_LIMIT_OPTION,
                                          {0, 0, 0, 0}};
     static const char sopts[] = ":f:aw:h";
     sw_render_opts ro;
@@ -68,6 +68,10 @@ int sw_cmd_calls(int argc, char **argv)
             break;
         case 'S': stats = true; break;
         case 'w': where = optarg; break;
+        case SW_OPT_LIMIT:
+            if (sw_cli_parse_limit("calls", optarg))
+                return SW_EXIT_USAGE;
+            break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
             sw_cli_error("calls: option '%s' needs a value", argv[optind - 1]);

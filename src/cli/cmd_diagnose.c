@@ -36,7 +36,7 @@ int sw_cmd_diagnose(int argc, char **argv)
         {"format", required_argument, 0, 'f'}, {"lang", required_argument, 0, 'L'},
         {"call", required_argument, 0, 'c'},   {"link-header", required_argument, 0, 'l'},
         {"color", required_argument, 0, 'C'},  {"colour", required_argument, 0, 'C'},
-        {"stats", no_argument, 0, 'S'},        {"help", no_argument, 0, 'h'},
+        {"stats", no_argument, 0, 'S'},        {"help", no_argument, 0, 'h'}, SW_CLI_LIMIT_OPTION,
         {"where", required_argument, 0, 'w'},  {0, 0, 0, 0}};
     static const char sopts[] = ":f:c:w:h";
     const char *where = NULL;
@@ -91,6 +91,10 @@ int sw_cmd_diagnose(int argc, char **argv)
             }
             break;
         case 'S': stats = true; break;
+        case SW_OPT_LIMIT:
+            if (sw_cli_parse_limit("diagnose", optarg))
+                return SW_EXIT_USAGE;
+            break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
             sw_cli_error("diagnose: option '%s' needs a value", argv[optind - 1]);

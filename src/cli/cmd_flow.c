@@ -96,7 +96,7 @@ int sw_cmd_flow(int argc, char **argv)
                                          {"no-explain", no_argument, 0, O_NOEXPLAIN},
                                          {"lang", required_argument, 0, O_LANG},
                                          {"link-header", required_argument, 0, O_LINKH},
-                                         {"help", no_argument, 0, 'h'},
+                                         {"help", no_argument, 0, 'h'}, SW_CLI_LIMIT_OPTION,
                                          {0, 0, 0, 0}};
     sw_flow_opts fo;
     memset(&fo, 0, sizeof fo);
@@ -179,6 +179,10 @@ int sw_cmd_flow(int argc, char **argv)
                 return SW_EXIT_USAGE;
             }
             links[nlinks++] = optarg;
+            break;
+        case SW_OPT_LIMIT:
+            if (sw_cli_parse_limit("flow", optarg))
+                return SW_EXIT_USAGE;
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':

@@ -122,7 +122,7 @@ int sw_cmd_history(int argc, char **argv)
         {"format", required_argument, 0, 'f'}, {"lang", required_argument, 0, 'L'},
         {"no-explain", no_argument, 0, 'E'},   {"color", required_argument, 0, 'C'},
         {"colour", required_argument, 0, 'C'}, {"stats", no_argument, 0, 'S'},
-        {"where", required_argument, 0, 'w'},  {"help", no_argument, 0, 'h'},
+        {"where", required_argument, 0, 'w'},  {"help", no_argument, 0, 'h'}, SW_CLI_LIMIT_OPTION,
         {0, 0, 0, 0}};
     static const char sopts[] = ":f:w:h";
     hctx h;
@@ -167,6 +167,10 @@ int sw_cmd_history(int argc, char **argv)
             break;
         case 'S': stats = true; break;
         case 'w': where = optarg; break;
+        case SW_OPT_LIMIT:
+            if (sw_cli_parse_limit("history", optarg))
+                return SW_EXIT_USAGE;
+            break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
             sw_cli_error("history: option '%s' needs a value", argv[optind - 1]);
@@ -196,7 +200,7 @@ int sw_cmd_history(int argc, char **argv)
         sw_query_free(h.q);
         return rc;
     }
-    sw_trace *t = sw_trace_new(NULL);
+    sw_trace *t = sw_trace_new(sw_cli_trace_opts());
     if (!t) {
         sw_capset_close(cs);
         sw_query_free(h.q);
@@ -206,7 +210,7 @@ int sw_cmd_history(int argc, char **argv)
     h.t = t;
     /* Without a call-level expression, history needs only the transaction
      * layer (retransmissions): much cheaper than the whole call model. */
-    sw_corr_opts co = {NULL, 0, !h.deferred};
+    sw_corr_opts co = {NULL, 0, !h.deferred, sw_cli_max_calls()};
     h.corr = sw_corr_new(t, &co);
     if (!h.corr) {
         sw_trace_free(t);
@@ -221,6 +225,8 @@ int sw_cmd_history(int argc, char **argv)
     int trc = sw_trace_read(t, cs, sink, &h);
     rc = sw_cli_report_inputs(cs);
     sw_cli_report_limits(t);
+    if (h.deferred)
+        sw_cli_report_corr_limits(h.corr);
     if (trc == SW_ENOMEM || h.oom) {
         sw_cli_error("out of memory after %zu messages", sw_trace_count(t));
         rc = SW_EXIT_USAGE;

@@ -105,7 +105,7 @@ int sw_cmd_show(int argc, char **argv)
                                          {"lang", required_argument, 0, 'L'},
                                          {"no-explain", no_argument, 0, 'E'},
                                          {"where", required_argument, 0, 'w'},
-                                         {"help", no_argument, 0, 'h'},
+                                         {"help", no_argument, 0, 'h'}, SW_CLI_LIMIT_OPTION,
                                          {0, 0, 0, 0}};
     static const char sopts[] = ":f:w:h";
     const char *where = NULL;
@@ -136,6 +136,10 @@ int sw_cmd_show(int argc, char **argv)
         }
         case 'E': ro.explain = false; break;
         case 'w': where = optarg; break;
+        case SW_OPT_LIMIT:
+            if (sw_cli_parse_limit("show", optarg))
+                return SW_EXIT_USAGE;
+            break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
             sw_cli_error("show: option '%s' needs a value", argv[optind - 1]);
@@ -162,7 +166,7 @@ int sw_cmd_show(int argc, char **argv)
     int rc = sw_cli_open_inputs(argv + optind, ninputs, &cs);
     if (rc)
         return rc;
-    sw_trace *t = sw_trace_new(NULL);
+    sw_trace *t = sw_trace_new(sw_cli_trace_opts());
     if (!t) {
         sw_capset_close(cs);
         sw_cli_error("out of memory");

@@ -43,7 +43,7 @@ int sw_cmd_stats(int argc, char **argv)
                                          {"color", optional_argument, 0, O_COLOR},
                                          {"colour", optional_argument, 0, O_COLOR},
                                          {"where", required_argument, 0, 'w'},
-                                         {"help", no_argument, 0, 'h'},
+                                         {"help", no_argument, 0, 'h'}, SW_CLI_LIMIT_OPTION,
                                          {0, 0, 0, 0}};
     static const char sopts[] = ":f:w:h";
     sw_format fmt = SW_FMT_TEXT;
@@ -76,6 +76,10 @@ int sw_cmd_stats(int argc, char **argv)
             }
             break;
         case 'w': where = optarg; break;
+        case SW_OPT_LIMIT:
+            if (sw_cli_parse_limit("stats", optarg))
+                return SW_EXIT_USAGE;
+            break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
             sw_cli_error("stats: option '%s' needs a value", argv[optind - 1]);

@@ -57,8 +57,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 /* ---- hash index -------------------------------------------------------- */
 
+/* 8 bytes a slot: the low 32 bits of the (keyed) hash place and pre-check
+ * an entry; a table never has more than 2^32 slots (ids are 32-bit). */
 typedef struct hslot {
-    uint64_t h;
+    uint32_t h;
     uint32_t id; /* SW_NONE = empty */
 } hslot;
 
@@ -84,10 +86,10 @@ static int hi_init(hindex *x)
 static uint32_t hi_find(const hindex *x, uint64_t h, heq eq, const void *ctx, const void *key)
 {
     size_t m = x->n - 1;
-    for (size_t i = h & m;; i = (i + 1) & m) {
+    for (size_t i = (uint32_t)h & m;; i = (i + 1) & m) {
         if (x->s[i].id == SW_NONE)
             return SW_NONE;
-        if (x->s[i].h == h && eq(ctx, x->s[i].id, key))
+        if (x->s[i].h == (uint32_t)h && eq(ctx, x->s[i].id, key))
             return x->s[i].id;
     }
 }
@@ -113,10 +115,10 @@ static int hi_put(hindex *x, uint64_t h, uint32_t id)
         x->s = ns;
         x->n = nn;
     }
-    size_t m = x->n - 1, i = h & m;
+    size_t m = x->n - 1, i = (uint32_t)h & m;
     while (x->s[i].id != SW_NONE)
         i = (i + 1) & m;
-    x->s[i].h = h;
+    x->s[i].h = (uint32_t)h;
     x->s[i].id = id;
     x->used++;
     return 0;
@@ -173,6 +175,7 @@ struct sw_corr {
 
     sw_call *calls;
     size_t ncalls, calls_cap;
+    uint64_t over_limit; /* messages not correlated: calls bound hit */
     hindex call_ix;
     uint32_t *uf;      /* union-find parent per call */
     size_t uf_cap;
@@ -226,6 +229,8 @@ sw_corr *sw_corr_new(const sw_trace *t, const sw_corr_opts *opts)
     c->t = t;
     if (opts)
         c->o = *opts;
+    if (!c->o.max_calls)
+        c->o.max_calls = SW_CORR_MAX_CALLS;
     if (hi_init(&c->call_ix) || hi_init(&c->txn_ix) || hi_init(&c->dlg_ix) ||
         hi_init(&c->reg_ix) || hi_init(&c->sess_ix)) {
         sw_corr_free(c);
@@ -300,6 +305,8 @@ static void link_calls(sw_corr *c, uint32_t newer, uint32_t older, sw_link_how h
 
 /* ---- calls ------------------------------------------------------------- */
 
+#define SW_CORR_FULL (UINT32_MAX - 1) /* call_get: the calls bound is hit */
+
 static bool call_eq(const void *ctx, uint32_t id, const void *key)
 {
     const sw_corr *c = ctx;
@@ -312,6 +319,8 @@ static uint32_t call_get(sw_corr *c, sw_str call_id, uint64_t number, const sw_m
     uint32_t id = hi_find(&c->call_ix, h, call_eq, c, &call_id);
     if (id != SW_NONE)
         return id;
+    if (c->ncalls >= c->o.max_calls)
+        return SW_CORR_FULL;
     if (grow((void **)&c->calls, &c->calls_cap, c->ncalls + 1, sizeof *c->calls) ||
         grow((void **)&c->uf, &c->uf_cap, c->ncalls + 1, sizeof *c->uf) ||
         grow((void **)&c->call_tail, &c->call_tail_cap, c->ncalls + 1, sizeof *c->call_tail) ||
@@ -1103,6 +1112,13 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
     uint32_t call = SW_NONE;
     if (!c->o.transactions_only) {
         call = call_get(c, s->call_id, number, m);
+        if (call == SW_CORR_FULL) {
+            /* Past the calls bound: the message stays in the trace (history
+             * shows it) but takes no part in the model. */
+            c->m_call[i] = SW_NONE;
+            c->over_limit++;
+            return 0;
+        }
         if (call == SW_NONE)
             return SW_ENOMEM;
         sw_call *k = &c->calls[call];
@@ -1250,6 +1266,7 @@ void sw_corr_finish(sw_corr *c, int64_t now_ns)
 /* ---- accessors ----------------------------------------------------------- */
 
 size_t sw_corr_ncalls(const sw_corr *c) { return c->ncalls; }
+uint64_t sw_corr_over_limit(const sw_corr *c) { return c->over_limit; }
 const sw_call *sw_corr_call(const sw_corr *c, uint32_t i) { return i < c->ncalls ? &c->calls[i] : NULL; }
 size_t sw_corr_ntxns(const sw_corr *c) { return c->ntxns; }
 const sw_txn *sw_corr_txn(const sw_corr *c, uint32_t i) { return i < c->ntxns ? &c->txns[i] : NULL; }

@@ -197,7 +197,16 @@ typedef struct sw_corr_opts {
      * cost; sw_corr_msg_call() and the call/dialog accessors then report
      * nothing. */
     bool transactions_only;
+    /* Calls (distinct Call-IDs) held at most: a message of a new Call-ID
+     * past the bound is kept in the trace but not correlated, and counted
+     * (sw_corr_over_limit). 0 means SW_CORR_MAX_CALLS. */
+    size_t max_calls;
 } sw_corr_opts;
+
+#define SW_CORR_MAX_CALLS 10000000u
+
+/* Messages left out of the call model because the calls bound was hit. */
+uint64_t sw_corr_over_limit(const sw_corr *c);
 
 /* NULL when out of memory. The trace must outlive the model. */
 sw_corr *sw_corr_new(const sw_trace *t, const sw_corr_opts *opts);

@@ -207,7 +207,14 @@ typedef struct flow {
     size_t ooo_bytes;
     uint32_t input;
     uint64_t last_frame;
+    /* What the incomplete message in buf waits for, so that a message that
+     * arrives in many segments is framed in linear time (the framer is only
+     * run again once the awaited thing can be there): */
+    uint8_t wait;      /* WAIT_NONE, WAIT_LINE, WAIT_BLANK, WAIT_LEN */
+    size_t wait_at;    /* bytes of buf already searched (LINE, BLANK) or needed (LEN) */
 } flow;
+
+enum { WAIT_NONE, WAIT_LINE, WAIT_BLANK, WAIT_LEN };
 
 /* What we know about the packet being decoded. */
 typedef struct pctx {
@@ -329,6 +336,43 @@ static void flow_drop_buf(sw_decoder *d, flow *f)
     d->tcp_bytes -= f->buf.cap;
     sw_buf_fini(&f->buf);
     f->buf_nframes = 0;
+    f->wait = WAIT_NONE;
+}
+
+/* After the framer said "incomplete" for buf[0..len) (ml: the bytes it needs
+ * when it knows them): remember what to wait for. */
+static void flow_wait(flow *f, size_t ml)
+{
+    if (ml) {
+        f->wait = WAIT_LEN;
+        f->wait_at = ml;
+    } else {
+        f->wait = memchr(f->buf.p, '\n', f->buf.len) ? WAIT_BLANK : WAIT_LINE;
+        f->wait_at = f->buf.len;
+    }
+}
+
+/* True when the framer cannot succeed yet: the awaited length, line end or
+ * blank line is not in the buffer (only the new bytes are searched). */
+static bool flow_still_waiting(const flow *f, size_t max_msg)
+{
+    const char *b = f->buf.p;
+    size_t len = f->buf.len;
+    if (f->wait == WAIT_NONE || len >= max_msg)
+        return false;
+    if (f->wait == WAIT_LEN)
+        return len < f->wait_at;
+    size_t from = f->wait_at > 2 ? f->wait_at - 2 : 0;
+    if (f->wait == WAIT_LINE)
+        return !memchr(b + from, '\n', len - from);
+    for (const char *p = b + from, *e = b + len; (p = memchr(p, '\n', (size_t)(e - p))) != NULL;
+         p++) {
+        if ((e - p >= 2 && p[1] == '\n') || (e - p >= 3 && p[1] == '\r' && p[2] == '\n'))
+            return false;
+        if (p + 1 >= e)
+            break;
+    }
+    return true;
 }
 
 /* Hands on whatever partial message the stream holds, flagged truncated. */
@@ -374,6 +418,7 @@ static void stream_data(sw_decoder *d, const pctx *c, flow *f, const uint8_t *p,
                 d->tcp_bytes += f->buf.cap - cap0;
                 f->buf_first_frame = c->pkt->frame;
                 f->buf_nframes = 1;
+                flow_wait(f, ml);
                 return;
             } else {
                 if (big)
@@ -396,7 +441,13 @@ static void stream_data(sw_decoder *d, const pctx *c, flow *f, const uint8_t *p,
     }
     d->tcp_bytes += f->buf.cap - cap0;
     f->buf_nframes++;
-    size_t off = 0;
+    if (flow_still_waiting(f, o->max_msg)) {
+        if (f->wait != WAIT_LEN)
+            f->wait_at = f->buf.len;
+        return;
+    }
+    f->wait = WAIT_NONE;
+    size_t off = 0, need = 0;
     while (off < f->buf.len && !d->stop) {
         size_t ml = 0;
         bool ka = false, big = false;
@@ -412,6 +463,7 @@ static void stream_data(sw_decoder *d, const pctx *c, flow *f, const uint8_t *p,
             off += ml;
             f->synced = true;
         } else if (r == -2) {
+            need = ml;
             break;
         } else {
             if (big)
@@ -424,11 +476,14 @@ static void stream_data(sw_decoder *d, const pctx *c, flow *f, const uint8_t *p,
     }
     if (off >= f->buf.len) {
         flow_drop_buf(d, f);
-    } else if (off) {
-        memmove(f->buf.p, f->buf.p + off, f->buf.len - off);
-        f->buf.len -= off;
-        f->buf_first_frame = c->pkt->frame;
-        f->buf_nframes = 1;
+    } else {
+        if (off) {
+            memmove(f->buf.p, f->buf.p + off, f->buf.len - off);
+            f->buf.len -= off;
+            f->buf_first_frame = c->pkt->frame;
+            f->buf_nframes = 1;
+        }
+        flow_wait(f, need);
     }
 }
 

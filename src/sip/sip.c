@@ -1937,8 +1937,10 @@ int sw_sip_frame(const char *buf, size_t len, size_t max_msg, size_t *msglen, bo
         *too_big = true;
         return SW_SIP_NOT_SIP;
     }
-    if (total > len)
+    if (total > len) {
+        *msglen = (size_t)total; /* what it takes: the caller may wait for it */
         return SW_SIP_INCOMPLETE;
+    }
     *msglen = (size_t)total;
     return total > INT_MAX ? INT_MAX : (int)total;
 }

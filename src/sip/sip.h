@@ -181,7 +181,9 @@ int64_t sw_sip_parse(sw_sip_msg *m, const char *buf, size_t len, sw_sip_header *
  * which is the start of the stream's unconsumed data.
  *   > 0  : *msglen set to the size of the first complete message
  *          (head + Content-Length body; missing Content-Length counts as 0).
- *   SW_SIP_INCOMPLETE : the message is not complete yet.
+ *   SW_SIP_INCOMPLETE : the message is not complete yet; *msglen is the
+ *          total size it will have when its head is complete (so a caller
+ *          can wait for that many bytes), else 0.
  *   SW_SIP_NOT_SIP    : the data does not start like SIP.
  * Leading CRLFs (keep-alives) are reported as a "message" of only CR/LF
  * bytes: returns their count with *is_keepalive = true.

@@ -235,6 +235,8 @@ static int on_payload(void *ud, const sw_payload *pl)
     t->st.messages++;
     if (sip.flags & SW_SIPF_MALFORMED)
         t->st.malformed++;
+    if (sip.flags & SW_SIPF_TOO_MANY_HDRS)
+        t->st.too_many_headers++;
     if ((sip.flags & SW_SIPF_TRUNCATED) || (pl->flags & SW_PAYF_TRUNC))
         t->st.truncated++;
     if (t->sink) {

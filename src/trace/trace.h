@@ -58,6 +58,7 @@ typedef struct sw_trace_stats {
     uint64_t index_bytes;  /* memory of the records and endpoint table */
     uint64_t arena_bytes;  /* copies of reassembled/streamed messages */
     uint64_t mapped_bytes; /* capture bytes memory-mapped */
+    uint64_t too_many_headers; /* messages with more headers than max_headers */
 } sw_trace_stats;
 
 typedef struct sw_trace sw_trace;

@@ -496,9 +496,43 @@ static void test_transactions_only_same_marks(void **state)
     drop(&lite);
 }
 
+/* The calls bound: messages of Call-IDs past it stay out of the model and
+ * are counted; the calls within it are whole. */
+static void test_max_calls(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL},
+        {0, "INVITE sip:b@y SIP/2.0", BR("2"), "fb", NULL, "c2", 1, "INVITE", NULL},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "ta", "c1", 1, "INVITE", NULL},
+        {1, "SIP/2.0 200 OK", BR("2"), "fb", "tb", "c2", 1, "INVITE", NULL},
+        {0, "INVITE sip:b@y SIP/2.0", BR("3"), "fc", NULL, "c3", 1, "INVITE", NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("4"), "fa", "ta", "c1", 1, "ACK", NULL},
+    };
+    sw_corr_opts o = {NULL, 0, false, 1};
+    scen_opts = &o;
+    model md = build(s, N(s), 100);
+    scen_opts = NULL;
+    assert_int_equal(sw_corr_ncalls(md.c), 1);
+    assert_int_equal(sw_corr_over_limit(md.c), 3); /* messages 2, 4, 5 */
+    assert_int_equal(sw_corr_msg_call(md.c, 1), 0);
+    assert_int_equal(sw_corr_msg_call(md.c, 2), SW_NONE);
+    assert_int_equal(sw_corr_msg_txn(md.c, 2), SW_NONE);
+    assert_int_equal(sw_corr_msg_call(md.c, 6), 0);
+    assert_int_equal(sw_corr_call(md.c, 0)->nmsgs, 3);
+    assert_int_equal(sw_corr_call(md.c, 0)->state, SW_CS_ANSWERED);
+    drop(&md);
+    /* the default bound is far away */
+    model all = build(s, N(s), 100);
+    assert_int_equal(sw_corr_ncalls(all.c), 3);
+    assert_int_equal(sw_corr_over_limit(all.c), 0);
+    drop(&all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_max_calls),
         cmocka_unit_test(test_basic_call),     cmocka_unit_test(test_retransmissions),
         cmocka_unit_test(test_ack_non2xx),     cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_forking),        cmocka_unit_test(test_stray_and_unknown_dialog),

@@ -647,7 +647,10 @@ static void test_frame_table(void **state)
             fail_msg("frame '%s': %d, want %d", c->name, r, c->ret);
         if (ka != c->keepalive || big != c->too_big)
             fail_msg("frame '%s': keepalive %d too_big %d", c->name, ka, big);
-        assert_int_equal(ml, r > 0 ? (size_t)r : 0);
+        if (strcmp(c->name, "body incomplete") == 0) /* the total it will need */
+            assert_int_equal(ml, n + 7);
+        else
+            assert_int_equal(ml, r > 0 ? (size_t)r : 0);
     }
     size_t ml;
     assert_int_equal(sw_sip_frame("\r\n", 2, 100, &ml, NULL, NULL), 2);
