@@ -24,6 +24,7 @@ static const char usage[] =
     "                         -w 'call.state = cancelled', -w 'sip.msg.response.code = 5xx'\n"
     "      --link-header NAME a header that carries the other leg's Call-ID (repeatable)\n"
     "      --stats            print counters on stderr at the end\n"
+    "      --limit NAME=N     change a bound (see LIMITS in sipwhy(1))\n"
     "  -h, --help             this help\n"
     "In text output, * after the state marks a call still going at the end of the capture.\n";
 

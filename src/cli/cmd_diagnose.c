@@ -25,6 +25,7 @@ static const char usage[] =
     "      --link-header NAME a header that carries the other leg's Call-ID (repeatable)\n"
     "      --color WHEN       auto (default), always or never\n"
     "      --stats            print counters on stderr at the end\n"
+    "      --limit NAME=N     change a bound (see LIMITS in sipwhy(1))\n"
     "  -h, --help             this help\n"
     "Exit status: 0 no errors found, 1 errors found, 2 usage or input error.\n";
 

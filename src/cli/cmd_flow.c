@@ -37,6 +37,7 @@ static const char usage[] =
     "      --no-explain       do not note what each response means\n"
     "      --lang LANG        en or ru: language of the notes\n"
     "      --link-header NAME a header that carries the other leg's Call-ID (repeatable)\n"
+    "      --limit NAME=N     change a bound (see LIMITS in sipwhy(1))\n"
     "  -h, --help             this help\n"
     "Each line: message number, time (UTC), seconds since the previous line, then the\n"
     "arrow with the method or status; (retrans) and a dotted line mark retransmissions.\n"

@@ -32,6 +32,7 @@ static const char usage[] =
     "      --no-explain   do not annotate responses with their meaning\n"
     "      --color WHEN   auto (default), always or never\n"
     "      --stats        print counters on stderr at the end\n"
+    "      --limit NAME=N change a bound (see LIMITS in sipwhy(1))\n"
     "  -h, --help         this help\n"
     "INPUT is a pcap or pcapng file, optionally gzip-compressed, or - for stdin.\n";
 

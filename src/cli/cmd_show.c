@@ -24,6 +24,7 @@ static const char usage[] =
     "  -w, --where EXPR   the messages to show (see WHERE EXPRESSIONS in sipwhy(1))\n"
     "      --lang LANG    en or ru: language of the response annotation\n"
     "      --no-explain   do not annotate a response with its meaning\n"
+    "      --limit NAME=N change a bound (see LIMITS in sipwhy(1))\n"
     "  -h, --help         this help\n";
 
 typedef struct sctx {

@@ -21,6 +21,7 @@ static const char usage[] =
     "      --color[=WHEN] auto (default), always or never: bold headings\n"
     "  -w, --where EXPR   count only the messages and calls EXPR selects (as history and\n"
     "                     calls select them; see WHERE EXPRESSIONS in sipwhy(1))\n"
+    "      --limit NAME=N change a bound (see LIMITS in sipwhy(1))\n"
     "  -h, --help         this help\n"
     "\n"
     "Messages are counted per method and per status code, each as total (every\n"

@@ -41,6 +41,7 @@ struct sw_diag {
     sw_sip_header hdrs[2][256];
     sw_sip_msg sip[2];
     uint64_t parsed[2];
+    const char *text_id; /* set around emit(): "id:variant" texts for the next finding */
 };
 
 sw_diag *sw_diag_new(const sw_trace *t, const sw_corr *c, sw_kb_lang lang)
@@ -219,7 +220,7 @@ static sw_finding *emit_keyed(sw_diag *d, const char *id, sw_severity sev, uint3
         d->f = nf;
         d->cap = nc;
     }
-    const rule_text *rt = text_of(id);
+    const rule_text *rt = text_of(d->text_id ? d->text_id : id);
     d->fx[j] = (uint32_t)d->n + 1;
     sw_finding *f = &d->f[d->n++];
     memset(f, 0, sizeof *f);
@@ -1104,6 +1105,108 @@ static void rule_missing_ack(sw_diag *d)
     }
 }
 
+/* ---- session timer expiry (RFC 4028) ------------------------------------ */
+
+/* Session-Expires of a message (also its compact form "x"): the interval in
+ * seconds (0 when absent or unreadable) and the refresher parameter. */
+static uint32_t session_expires(const sw_sip_msg *m, sw_str *refresher)
+{
+    const sw_sip_header *h = sw_sip_hdr_find(m, sw_str_cstr("Session-Expires"));
+    if (!h)
+        h = sw_sip_hdr_find(m, sw_str_cstr("x"));
+    *refresher = (sw_str){NULL, 0};
+    if (!h)
+        return 0;
+    sw_str v = sw_str_trim(h->value);
+    size_t i = 0;
+    uint64_t se = 0;
+    while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9' && se < 100000000)
+        se = se * 10 + (uint64_t)(v.p[i++] - '0');
+    sw_str params = {v.p + i, v.len - i};
+    if (!sw_sip_param_get(params, "refresher", refresher))
+        *refresher = (sw_str){NULL, 0};
+    return (uint32_t)se;
+}
+
+/* A dialog ended by a BYE sent when its session interval ran out: the last
+ * 2xx to an INVITE or UPDATE in the dialog carried Session-Expires: SE, and
+ * the BYE came SE - min(32, SE/3) (the RFC's advice to the side that does
+ * not refresh) to SE seconds later, give or take a few seconds. */
+static void rule_session_expiry(sw_diag *d)
+{
+    const sw_corr *c = d->c;
+    for (size_t di = 0; di < sw_corr_ndialogs(c); di++) {
+        const sw_dialog *dl = sw_corr_dialog(c, (uint32_t)di);
+        if (!is_m(dl->method, "INVITE") || dl->end != SW_DLG_END_BYE || !dl->confirmed ||
+            !dl->ended)
+            continue;
+        uint64_t last_ok = 0, failed[2] = {0, 0};
+        uint32_t se = 0, last_txn = SW_NONE;
+        sw_str refresher = {NULL, 0};
+        size_t nfailed = 0;
+        for (uint64_t n = dl->confirmed; n && n < dl->ended; n = sw_corr_call_next(c, dl->call, n)) {
+            if (sw_corr_msg_dialog(c, n) != (uint32_t)di)
+                continue;
+            uint32_t ti = sw_corr_msg_txn(c, n);
+            const sw_txn *x = ti != SW_NONE ? sw_corr_txn(c, ti) : NULL;
+            if (!x || !(is_m(x->method, "INVITE") || is_m(x->method, "UPDATE")))
+                continue;
+            uint16_t code = sw_corr_msg_code(c, n);
+            if (code >= 200 && code < 300) {
+                const sw_sip_msg *r = parse(d, 1, n);
+                sw_str rf;
+                uint32_t v = r ? session_expires(r, &rf) : 0;
+                last_ok = n;
+                last_txn = ti;
+                se = v; /* a refresh without Session-Expires turns the timer off */
+                refresher = rf;
+            } else if (code == 0 && n == x->request && n != dl->confirmed &&
+                       (x->final_code < 200 || x->final_code >= 300) && nfailed < 2) {
+                failed[nfailed++] = n;
+            }
+        }
+        if (!last_ok || !se)
+            continue;
+        const sw_msg *ok = sw_trace_get(d->t, last_ok), *bye = sw_trace_get(d->t, dl->ended);
+        if (!ok || !bye || bye->ts_ns < ok->ts_ns)
+            continue;
+        double el = (double)(bye->ts_ns - ok->ts_ns) / 1e9;
+        double early = se / 3.0 < 32 ? se / 3.0 : 32;
+        if (el < se - early - 2 || el > se + 10)
+            continue;
+        const sw_txn *x = sw_corr_txn(c, last_txn);
+        const char *who = is_m(refresher, "uas") ? ep(d, x->server)
+                          : is_m(refresher, "uac") ? ep(d, x->client)
+                          : (d->lang == SW_KB_RU ? "сторона, указанная в refresher (не указана)"
+                                                 : "the refresher (not named in the 2xx)");
+        const char *fails = "";
+        if (nfailed)
+            fails = d->lang == SW_KB_RU
+                        ? str(d, " хотя попытки были (сообщение %" PRIu64 "%s),", failed[0],
+                              nfailed > 1 ? " и другие" : "")
+                        : str(d, " though it was tried (message %" PRIu64 "%s),", failed[0],
+                              nfailed > 1 ? " and more" : "");
+        d->text_id = "session-timer:expiry";
+        sw_finding *f = emit(d, "session-timer", SW_SEV_ERROR, dl->call, dl->ended,
+                             ARGS(num(d, se), status_line(d, last_ok), num(d, last_ok), who,
+                                  ep(d, bye->src), num(d, dl->ended), str(d, "%.0f", el), fails));
+        d->text_id = NULL;
+        const sw_sip_msg *r = parse(d, 1, last_ok);
+        const sw_sip_header *h = r ? sw_sip_hdr_find(r, sw_str_cstr("Session-Expires")) : NULL;
+        if (!h && r)
+            h = sw_sip_hdr_find(r, sw_str_cstr("x"));
+        evidence(d, f, last_ok, "st-interval", ARGS(h ? sl(d, sw_str_trim(h->value)) : num(d, se)));
+        for (size_t k = 0; k < nfailed; k++) {
+            const sw_txn *y = sw_corr_txn(c, sw_corr_msg_txn(c, failed[k]));
+            evidence(d, f, failed[k], "st-refresh-failed",
+                     ARGS(sl(d, y->method),
+                          y->final ? status_line(d, y->final)
+                                   : (d->lang == SW_KB_RU ? "нет ответа" : "no answer")));
+        }
+        evidence(d, f, dl->ended, "st-bye", ARGS(str(d, "%.0f", el)));
+    }
+}
+
 /* ---- NAT ------------------------------------------------------------------ */
 
 /* RFC 1918, RFC 6598 (CGNAT), link-local, unique local IPv6. */
@@ -1348,6 +1451,7 @@ static const rule RULES[] = {
     {"no-response request-timeout loop-detected too-many-hops server-overload session-timer "
      "malformed-message call-rejected udp-message-too-large",
      rule_codes},
+    {"session-timer", rule_session_expiry},
     {"codec-mismatch", rule_codec},
     {"missing-ack", rule_missing_ack},
     {"nat-private-address", rule_nat},
@@ -1360,7 +1464,8 @@ const char *const *sw_diag_rule_ids(void)
     if (!ids[0]) {
         size_t k = 0;
         for (size_t i = 0; i < SW_ARRAY_LEN(RULE_TEXTS) && k + 1 < SW_ARRAY_LEN(ids); i++)
-            ids[k++] = RULE_TEXTS[i].id;
+            if (!strchr(RULE_TEXTS[i].id, ':')) /* "id:variant" is more text for id */
+                ids[k++] = RULE_TEXTS[i].id;
         ids[k] = NULL;
     }
     return ids;

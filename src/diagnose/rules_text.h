@@ -281,6 +281,32 @@ static const rule_text RULE_TEXTS[] = {
       "on {3}.",
       "Увеличьте Session-Expires у вызывающей стороны не меньше Min-SE из ответа 422 или "
       "уменьшите Min-SE на {3}."}},
+    /* The same id, another situation: a BYE when the session interval ran out.
+     * {1} interval (s) {2} status of the 2xx {3} its # {4} refresher (host)
+     * {5} BYE sender {6} BYE # {7} seconds from the last refresh to the BYE
+     * {8} refresh attempts that failed (a sentence, or "") */
+    {"session-timer:expiry",
+     {"Call ended by the session timer after {7} s", "Вызов завершён сессионным таймером через {7} с"},
+     {"The {2} at message {3} set a session interval of {1} s (Session-Expires) with {4} as the "
+      "refresher. No re-INVITE or UPDATE was answered with 2xx after it,{8} and {5} sent BYE at "
+      "message {6}, {7} s later: just when the session expired (RFC 4028 section 10).",
+      "{2} (сообщение {3}) установил интервал сессии {1} с (Session-Expires), обновлять сессию "
+      "должен {4}. После этого ни один re-INVITE или UPDATE не получил ответа 2xx,{8} и {5} "
+      "отправил BYE (сообщение {6}) через {7} с, ровно когда сессия истекла (RFC 4028, раздел 10)."},
+     {"The call was cut off by the timer, not by a person: calls that always drop after the same "
+      "time are the sign.",
+      "Вызов оборвал таймер, а не абонент: признак этого - вызовы, которые всегда обрываются "
+      "через одно и то же время."},
+     {"Find out why {4} did not refresh: it must support timers (Supported: timer) and send a "
+      "re-INVITE or UPDATE before half the interval; the refresh must reach the other side "
+      "(Contact, Record-Route, NAT) and be answered with 2xx. To work around it, raise "
+      "Session-Expires or turn session timers off on one side (Asterisk PJSIP: timers=no on the "
+      "endpoint; FreeSWITCH: enable-timer=false in the SIP profile).",
+      "Выясните, почему {4} не обновил сессию: он должен поддерживать таймеры (Supported: timer) и "
+      "отправлять re-INVITE или UPDATE до истечения половины интервала; обновление должно дойти "
+      "до другой стороны (Contact, Record-Route, NAT) и получить ответ 2xx. Обходной путь: "
+      "увеличьте Session-Expires или отключите сессионные таймеры на одной из сторон (Asterisk "
+      "PJSIP: timers=no у endpoint; FreeSWITCH: enable-timer=false в SIP-профиле)."}},
     /* {1} method {2} what is wrong {3} message # {4} receiver {5} sender */
     {"malformed-message",
      {"Malformed SIP: {2}", "Некорректный SIP: {2}"},
@@ -393,6 +419,9 @@ static const rule_text RULE_TEXTS[] = {
 
 static const evidence_text EVIDENCE_TEXTS[] = {
     {"req-original", {"first {1}", "первый {1}"}},
+    {"st-interval", {"Session-Expires: {1}", "Session-Expires: {1}"}},
+    {"st-refresh-failed", {"session refresh {1}: {2}", "обновление сессии {1}: {2}"}},
+    {"st-bye", {"BYE {1} s after the last refresh", "BYE через {1} с после последнего обновления"}},
     {"answered", {"answered {1}", "ответ {1}"}},
     {"req-retrans", {"the same {1} again", "тот же {1} повторно"}},
     {"got-481", {"481: no such dialog or transaction", "481: нет такого диалога или транзакции"}},

@@ -70,11 +70,25 @@ static const char *L(sw_kb_lang lang, const char *en, const char *ru)
     return lang == SW_KB_RU ? ru : en;
 }
 
-static void text_wrapped(FILE *f, const char *label, const char *text, size_t width)
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* label_w: the label column's width in characters (the labels of a
+ * language are padded to one width, counted in characters, not bytes). */
+static void text_wrapped(FILE *f, const char *label, size_t label_w, const char *text,
+                         size_t width)
 {
     /* Wraps at spaces, counting UTF-8 characters, with a hanging indent. */
-    fprintf(f, "  %-8s", label);
-    size_t col = 10, indent = 10;
+    size_t lc = utf8_chars(label);
+    if (label_w < lc + 1)
+        label_w = lc + 1;
+    fprintf(f, "  %s%*s", label, (int)(label_w - lc), "");
+    size_t col = 2 + label_w, indent = 2 + label_w;
     const char *p = text;
     bool first = true;
     while (*p) {
@@ -252,9 +266,10 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         fputs("  ", f);
         sw_text_safe(f, sw_str_cstr(x->title), false);
         putc('\n', f);
-        text_wrapped(f, L(lang, "why:", "почему:"), x->cause, 96);
-        text_wrapped(f, L(lang, "impact:", "итог:"), x->impact, 96);
-        text_wrapped(f, L(lang, "do:", "что делать:"), x->advice, 96);
+        size_t lw = lang == SW_KB_RU ? 12 : 8;
+        text_wrapped(f, L(lang, "why:", "почему:"), lw, x->cause, 96);
+        text_wrapped(f, L(lang, "impact:", "итог:"), lw, x->impact, 96);
+        text_wrapped(f, L(lang, "do:", "что делать:"), lw, x->advice, 96);
         fputs(L(lang, "  evidence:\n", "  доказательства:\n"), f);
         for (uint32_t e = 0; e < x->nevidence; e++) {
             uint64_t n = x->evidence[e].number;

@@ -506,6 +506,73 @@ static void test_scanner(void **state)
 }
 
 /* Every rule id has texts in both languages. */
+/* session-timer, second form: the BYE comes when the session interval runs
+ * out with no refresh; not when the call simply ends earlier, nor when a
+ * refresh came in time. */
+static void test_session_timer_expiry(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE",
+         "Supported: timer\r\nSession-Expires: 30\r\n", SDP_PCMU},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE",
+         "Session-Expires: 30;refresher=uac\r\n", SDP_PCMU},
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL, NULL},
+        {1, "BYE sip:a@x SIP/2.0", BR("3"), "tb", "fa", "c1", 1, "BYE", NULL, NULL},
+        {0, "SIP/2.0 200 OK", BR("3"), "tb", "fa", "c1", 1, "BYE", NULL, NULL},
+    };
+    /* 10 s apart: the BYE comes 20 s after the 200, in [30 - 10 - 2, 30 + 10] */
+    model md = build(s, N(s), 10000);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "session-timer");
+    assert_int_equal(f->severity, SW_SEV_ERROR);
+    const uint64_t ev[] = {2, 4};
+    assert_evidence(f, ev, 2);
+    assert_non_null(strstr(f->cause, "30 s"));
+    assert_non_null(strstr(f->cause, "10.0.0.1:5060")); /* refresher=uac: the caller */
+    assert_non_null(strstr(f->title, "20 s"));
+    sw_diag_free(d);
+    drop(&md);
+    /* in Russian too */
+    md = build(s, N(s), 10000);
+    d = diagnose(&md, SW_KB_RU);
+    f = only_finding(d, "session-timer");
+    assert_non_null(strstr(f->title, "таймером"));
+    sw_diag_free(d);
+    drop(&md);
+    /* hung up after 2 s: not the timer */
+    md = build(s, N(s), 1000);
+    d = diagnose(&md, SW_KB_EN);
+    assert_int_equal(sw_diag_count(d), 0);
+    sw_diag_free(d);
+    drop(&md);
+    /* a refresh answered 200 in between: counted from the refresh, which was 10 s
+     * before the BYE, so no finding */
+    const m r[] = {
+        s[0], s[1], s[2],
+        {0, "INVITE sip:b@y SIP/2.0", BR("4"), "fa", "tb", "c1", 2, "INVITE",
+         "Session-Expires: 30;refresher=uac\r\n", SDP_PCMU},
+        {1, "SIP/2.0 200 OK", BR("4"), "fa", "tb", "c1", 2, "INVITE",
+         "Session-Expires: 30;refresher=uac\r\n", SDP_PCMU},
+        {0, "ACK sip:b@y SIP/2.0", BR("5"), "fa", "tb", "c1", 2, "ACK", NULL, NULL},
+        s[3], s[4],
+    };
+    md = build(r, N(r), 5000);
+    d = diagnose(&md, SW_KB_EN);
+    assert_int_equal(sw_diag_count(d), 0);
+    sw_diag_free(d);
+    drop(&md);
+    /* without Session-Expires in the 2xx there is no timer */
+    m n2[N(s)];
+    memcpy(n2, s, sizeof s);
+    n2[1].extra = NULL;
+    md = build(n2, N(n2), 10000);
+    d = diagnose(&md, SW_KB_EN);
+    assert_int_equal(sw_diag_count(d), 0);
+    sw_diag_free(d);
+    drop(&md);
+}
+
 static void test_texts_complete(void **state)
 {
     (void)state;
@@ -536,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_missing_ack),
         cmocka_unit_test(test_nat_private_address),
         cmocka_unit_test(test_scanner),
+        cmocka_unit_test(test_session_timer_expiry),
         cmocka_unit_test(test_texts_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

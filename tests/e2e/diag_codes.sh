@@ -25,6 +25,10 @@
 #                 -> missing-ack (error): first 200, last 200, BYE
 #   127.0.0.99  calls/uas_answer.xml: an answered call whose INVITE is ~1.7 KB over UDP
 #                 -> udp-message-too-large (warning): that INVITE
+#   127.0.0.90:P3 -> 127.0.0.100  uac_session_timer.xml / uas_session_timer.xml: INVITE
+#                 with Session-Expires: 6, 200 with Session-Expires: 6;refresher=uac, ACK,
+#                 no refresh, BYE from the callee 4 s later, 200 (in the background)
+#                 -> session-timer (error): the 200, the BYE
 # Exit: 0 pass, 77 skip (not root, tool missing), 1 fail. Takes about 7 s.
 . "$(dirname "$0")/lib_live.sh"
 . "$(dirname "$0")/scenarios/diag/lib_diag.sh"
@@ -35,6 +39,8 @@ UAC=127.0.0.90
 P=$(live_port) || live_fail "no free port"
 P2=$(live_port) || live_fail "no free port"
 [ "$P" != "$P2" ] || P2=$((P + 1))
+P3=$((P2 + 1))
+[ "$P3" != "$P" ] || P3=$((P2 + 2))
 live_log "caller $UAC:$P, called parties 127.0.0.91-99:$P, kamailio A/B 127.0.0.91/92:$P2"
 sed "s|@NEXT@|sip:127.0.0.92:$P2|" "$DSC/kamailio.cfg" >"$W/kam_a.cfg"
 sed "s|@NEXT@|sip:127.0.0.93:$P|" "$DSC/kamailio.cfg" >"$W/kam_b.cfg"
@@ -50,9 +56,12 @@ for c in $CODES; do
 done
 diag_uas uas_noack 127.0.0.98 "$P" "$DSC/uas_noack_bye.xml" -m 1 -s bob
 diag_uas uas_big 127.0.0.99 "$P" "$CSC/uas_answer.xml" -m 1
+diag_uas uas_st 127.0.0.100 "$P" "$DSC/uas_session_timer.xml" -m 1 -s bob
 
 live_bg noack "$NS" 20 sipp -sf "$DSC/uac_noack_bye.xml" -s bob -i "$UAC" -p "$P2" -m 1 -nostdin \
     "127.0.0.98:$P"
+live_bg st "$NS" 20 sipp -sf "$DSC/uac_session_timer.xml" -s bob -i "$UAC" -p "$P3" -m 1 -nostdin \
+    "127.0.0.100:$P"
 a=91
 for c in $CODES; do
     diag_uac "call_$c" "$UAC" "$P" "$DSC/uac_fail.xml" "127.0.0.$a:$P" -s "u$c" -m 1 -key maxfwd 70
@@ -65,7 +74,9 @@ diag_uac big "$UAC" "$P" "$DSC/uac_big_invite.xml" "127.0.0.99:$P" -s bob -m 1
 diag_ok big 0 $?
 live_wait noack
 diag_ok noack 0 $?
-for u in $CODES noack big; do
+live_wait st
+diag_ok st 0 $?
+for u in $CODES noack big st; do
     live_wait "uas_$u"
     rc=$?
     # uas_noack gives up waiting for the ACK (ontimeout): sipp may count a failed call
@@ -109,6 +120,10 @@ diag_want missing-ack error "$ok1" "$okn" "$bye"
 # udp-message-too-large: the big INVITE (not its size: sipwhy's history has no length)
 diag_row big_inv '$8 == "INVITE" && $5 == "127.0.0.99" && $13 == 0'
 diag_want udp-message-too-large warning "$big_inv"
+# session-timer (expiry): the callee's 200 that set the interval, its BYE
+diag_row st_ok '$9 == 200 && $12 == "INVITE" && $3 == "127.0.0.100"'
+diag_row st_bye '$8 == "BYE" && $3 == "127.0.0.100"'
+diag_want session-timer error "$st_ok" "$st_bye"
 diag_check "sipwhy diagnose"
 live_log "PASS ($(live_elapsed) s)"
 exit 0
