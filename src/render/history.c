@@ -131,12 +131,25 @@ static void lb_c(linebuf *l, char c)
 
 static void lb_u64(linebuf *l, uint64_t v)
 {
+    /* Two digits a step: half the divisions of the plain loop. */
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
     char b[24];
     int i = 24;
-    do {
-        b[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        b[--i] = pairs[2 * r + 1];
+        b[--i] = pairs[2 * r];
+    }
+    if (v >= 10) {
+        b[--i] = pairs[2 * v + 1];
+        b[--i] = pairs[2 * v];
+    } else {
+        b[--i] = (char)('0' + v);
+    }
     lb_put(l, b + i, (size_t)(24 - i));
 }
 
@@ -204,11 +217,11 @@ static void history_tsv(FILE *f, const sw_trace *t, uint64_t number, const sw_ms
     lb_c(&l, '\t');
     lb_epoch(&l, m->ts_ns);
     lb_c(&l, '\t');
-    lb_put(&l, s->text, strlen(s->text));
+    lb_put(&l, s->text, s->text_len);
     lb_c(&l, '\t');
     lb_u64(&l, s->port);
     lb_c(&l, '\t');
-    lb_put(&l, d->text, strlen(d->text));
+    lb_put(&l, d->text, d->text_len);
     lb_c(&l, '\t');
     lb_u64(&l, d->port);
     lb_c(&l, '\t');

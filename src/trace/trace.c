@@ -16,6 +16,17 @@
 #define BLOCK_SHIFT 14
 #define BLOCK_RECS (1u << BLOCK_SHIFT)
 
+/* The endpoint cache keeps its key inline, so that a hit touches no other
+ * memory (the endpoint table of a big capture does not fit in the caches). */
+typedef struct ep_cache_ent {
+    uint8_t a[16];
+    uint16_t port;
+    uint8_t family;
+    uint32_t id; /* UINT32_MAX = empty */
+} ep_cache_ent;
+
+#define EP_CACHE (1u << 10)
+
 struct sw_trace {
     sw_trace_opts o;
     sw_arena arena;     /* copies of unstable message bytes */
@@ -27,7 +38,7 @@ struct sw_trace {
     uint32_t *ep_slots; /* open addressing: ep id + 1, 0 = empty */
     size_t ep_nslots;
     sw_sip_header *hdrs;
-    uint32_t ep_cache[1024]; /* endpoint ids by an unkeyed mix of address and port */
+    ep_cache_ent *ep_cache; /* EP_CACHE entries by an unkeyed mix of address and port */
     sw_decoder *dec;
     sw_msg_sink sink;
     void *ud;
@@ -53,9 +64,12 @@ sw_trace *sw_trace_new(const sw_trace_opts *opts)
     sw_arena_init(&t->arena, 1u << 20);
     t->hdrs = malloc(t->o.max_headers * sizeof *t->hdrs);
     t->ep_nslots = 256;
-    memset(t->ep_cache, 0xFF, sizeof t->ep_cache);
+    t->ep_cache = malloc(EP_CACHE * sizeof *t->ep_cache);
+    if (t->ep_cache)
+        for (size_t i = 0; i < EP_CACHE; i++)
+            t->ep_cache[i].id = UINT32_MAX;
     t->ep_slots = calloc(t->ep_nslots, sizeof *t->ep_slots);
-    if (!t->hdrs || !t->ep_slots) {
+    if (!t->hdrs || !t->ep_slots || !t->ep_cache) {
         sw_trace_free(t);
         return NULL;
     }
@@ -71,6 +85,7 @@ void sw_trace_free(sw_trace *t)
     free(t->blocks);
     free(t->eps);
     free(t->ep_slots);
+    free(t->ep_cache);
     free(t->hdrs);
     sw_decoder_free(t->dec);
     sw_arena_fini(&t->arena);
@@ -119,12 +134,17 @@ static uint32_t ep_intern(sw_trace *t, const sw_addr *a, uint16_t port)
     uint32_t w;
     memcpy(&w, a->a + (a->family == 6 ? 12 : 0), 4);
     uint32_t slot = ((w ^ (w >> 13) ^ ((uint32_t)port * 0x9E3779B1u)) * 0x85EBCA6Bu) >> 22;
-    uint32_t id = t->ep_cache[slot];
-    if (id < t->neps && t->eps[id].port == port && sw_addr_eq(&t->eps[id].addr, a))
-        return id;
-    id = ep_lookup(t, a, port);
-    if (id != UINT32_MAX)
-        t->ep_cache[slot] = id;
+    ep_cache_ent *ce = &t->ep_cache[slot];
+    if (ce->id != UINT32_MAX && ce->port == port && ce->family == a->family &&
+        !memcmp(ce->a, a->a, a->family == 6 ? 16 : 4))
+        return ce->id;
+    uint32_t id = ep_lookup(t, a, port);
+    if (id != UINT32_MAX) {
+        memcpy(ce->a, a->a, 16);
+        ce->port = port;
+        ce->family = a->family;
+        ce->id = id;
+    }
     return id;
 }
 
@@ -151,6 +171,7 @@ static uint32_t ep_lookup(sw_trace *t, const sw_addr *a, uint16_t port)
     e->addr = *a;
     e->port = port;
     sw_addr_str(a, e->text, sizeof e->text);
+    e->text_len = (uint8_t)strlen(e->text);
     uint32_t id = (uint32_t)t->neps++;
     t->ep_slots[s] = id + 1;
     if (t->neps * 2 > t->ep_nslots && ep_grow(t))

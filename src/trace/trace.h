@@ -25,6 +25,7 @@
 typedef struct sw_endpoint {
     sw_addr addr;
     uint16_t port;
+    uint8_t text_len;
     char text[48]; /* "10.0.0.1" or "2001:db8::1", for printing */
 } sw_endpoint;
 
