@@ -91,6 +91,7 @@ bool sw_cli_color(FILE *f)
 
 #include "../capture/capture.h"
 #include "../correlate/correlate.h"
+#include "../media/media.h"
 #include "../query/query.h"
 #include "../trace/trace.h"
 
@@ -315,17 +316,29 @@ static int model_sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_m
     return sw_corr_add(ud, number, m, sip) ? 1 : 0;
 }
 
-int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
-                      size_t nlink, bool stats)
+static int model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
+                      size_t nlink, bool stats, bool media)
 {
     memset(mdl, 0, sizeof *mdl);
     mdl->inputs = paths;
     mdl->ninputs = n;
+    sw_trace_opts to = *sw_cli_trace_opts();
+    if (media) {
+        mdl->media = sw_media_new(NULL);
+        if (!mdl->media) {
+            sw_cli_error("out of memory");
+            return SW_EXIT_USAGE;
+        }
+        to.media = mdl->media;
+    }
     int rc = sw_cli_open_inputs(paths, n, &mdl->cs);
-    if (rc)
+    if (rc) {
+        sw_media_free(mdl->media);
+        mdl->media = NULL;
         return rc;
+    }
     sw_corr_opts co = {link_headers, nlink, false, sw_cli_max_calls()};
-    mdl->trace = sw_trace_new(sw_cli_trace_opts());
+    mdl->trace = sw_trace_new(&to);
     mdl->corr = mdl->trace ? sw_corr_new(mdl->trace, &co) : NULL;
     if (!mdl->corr) {
         sw_cli_model_free(mdl);
@@ -346,14 +359,35 @@ int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *con
         return rc;
     }
     sw_cli_report_corr_limits(mdl->corr);
+    if (mdl->media) {
+        const sw_media_stats *ms = sw_media_stats_get(mdl->media);
+        if (ms->streams_dropped)
+            sw_cli_warn("%llu RTP packets of streams past the bound of 1000000 streams were "
+                        "not measured", (unsigned long long)ms->streams_dropped);
+        if (ms->endpoints_dropped)
+            sw_cli_warn("%llu SDP media addresses past the bound of 4000000 were not followed",
+                        (unsigned long long)ms->endpoints_dropped);
+    }
     sw_corr_finish(mdl->corr, 0);
     return 0;
+}
+
+int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
+                      size_t nlink, bool stats)
+{
+    return model_load(mdl, paths, n, link_headers, nlink, stats, false);
+}
+
+int sw_cli_model_load_media(sw_cli_model *mdl, char **paths, size_t n)
+{
+    return model_load(mdl, paths, n, NULL, 0, false, true);
 }
 
 void sw_cli_model_free(sw_cli_model *mdl)
 {
     sw_corr_free(mdl->corr);
     sw_trace_free(mdl->trace);
+    sw_media_free(mdl->media);
     sw_capset_close(mdl->cs);
     memset(mdl, 0, sizeof *mdl);
 }

@@ -72,6 +72,7 @@ typedef struct sw_cli_model {
     struct sw_corr *corr;
     char **inputs;
     size_t ninputs;
+    struct sw_media *media; /* RTP streams, when loaded with sw_cli_model_load_media */
 } sw_cli_model;
 
 /* Opens the inputs, reads them through trace and correlate, reports damaged
@@ -79,6 +80,8 @@ typedef struct sw_cli_model {
  * error. link_headers: extra correlation header names (--link-header). */
 int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
                       size_t nlink, bool stats);
+/* The same, also measuring the RTP streams the SDP announces (mdl->media). */
+int sw_cli_model_load_media(sw_cli_model *mdl, char **paths, size_t n);
 void sw_cli_model_free(sw_cli_model *mdl);
 /* A call named on the command line: its 1-based index from `calls`, or its
  * Call-ID. SW_NONE (UINT32_MAX) when there is no such call. */
@@ -127,5 +130,6 @@ int sw_cmd_calls(int argc, char **argv);
 int sw_cmd_flow(int, char **);
 int sw_cmd_stats(int, char **);
 int sw_cmd_diagnose(int argc, char **argv);
+int sw_cmd_rtp(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const char usage[] =
     "  calls INPUT...       one line per call: state, timings, linked legs\n"
     "  flow INPUT... CALL   ladder diagram of a call (index from calls, or a Call-ID)\n"
     "  stats INPUT...       counts per method and code, ASR, NER, PDD, registrations\n"
+    "  rtp INPUT...         RTP streams announced by SDP: packets, loss, jitter\n"
     "  explain CODE|LINE    what a SIP response code or reason phrase means\n"
     "\n"
     "  -h, --help           this help (COMMAND --help for a command's options)\n"
@@ -41,6 +42,7 @@ static const cmd cmds[] = {
     {"flow", sw_cmd_flow},
     {"stats", sw_cmd_stats},
     {"diagnose", sw_cmd_diagnose},
+    {"rtp", sw_cmd_rtp},
 };
 
 int main(int argc, char **argv)

@@ -1154,7 +1154,7 @@ static void rule_session_expiry(sw_diag *d)
             uint16_t code = sw_corr_msg_code(c, n);
             if (code >= 200 && code < 300) {
                 const sw_sip_msg *r = parse(d, 1, n);
-                sw_str rf;
+                sw_str rf = {NULL, 0};
                 uint32_t v = r ? session_expires(r, &rf) : 0;
                 last_ok = n;
                 last_txn = ti;

@@ -11,6 +11,8 @@
  */
 #include "trace.h"
 
+#include "../media/media.h"
+
 #include <stdlib.h>
 
 #define BLOCK_SHIFT 14
@@ -26,6 +28,7 @@ typedef struct ep_cache_ent {
 } ep_cache_ent;
 
 #define EP_CACHE (1u << 10)
+#define TRACE_SDP_MEDIA 8
 
 struct sw_trace {
     sw_trace_opts o;
@@ -39,6 +42,7 @@ struct sw_trace {
     size_t ep_nslots;
     sw_sip_header *hdrs;
     ep_cache_ent *ep_cache; /* EP_CACHE entries by an unkeyed mix of address and port */
+    sw_sdp_media sdp_media[TRACE_SDP_MEDIA]; /* SDP parse storage (media announcements) */
     sw_decoder *dec;
     sw_msg_sink sink;
     void *ud;
@@ -207,6 +211,8 @@ static int on_payload(void *ud, const sw_payload *pl)
     sw_trace *t = ud;
     const char *data = (const char *)pl->data;
     if (!sw_sip_looks_like(data, pl->len)) {
+        if (t->o.media && sw_media_udp(t->o.media, pl))
+            return 0;
         t->st.non_sip++;
         return 0;
     }
@@ -260,6 +266,17 @@ static int on_payload(void *ud, const sw_payload *pl)
         t->st.too_many_headers++;
     if ((sip.flags & SW_SIPF_TRUNCATED) || (pl->flags & SW_PAYF_TRUNC))
         t->st.truncated++;
+    if (t->o.media && sip.body.len) {
+        sw_str body;
+        if (sw_sip_find_sdp(&sip, &body)) {
+            sw_sdp sdp;
+            if (sw_sdp_parse(body, &sdp, t->sdp_media, TRACE_SDP_MEDIA) == 0 &&
+                sw_media_announce(t->o.media, &sdp, t->count)) {
+                t->oom = 1;
+                return 1;
+            }
+        }
+    }
     if (t->sink) {
         int rc = t->sink(t->ud, t->count, m, &sip);
         if (rc)

@@ -47,6 +47,9 @@ typedef struct sw_trace_opts {
     sw_decode_opts decode;
     size_t max_headers; /* headers indexed per message (256) */
     bool keep;          /* keep records (index); false for pure streaming */
+    /* When set, SDP of every SIP message announces media to it and every
+     * other UDP payload is offered to it (RTP streams). */
+    struct sw_media *media;
 } sw_trace_opts;
 
 typedef struct sw_trace_stats {

@@ -1,0 +1,108 @@
+/*
+ * media: RTP streams announced by SDP, measured as they pass.
+ *
+ * Stage after sip (it reads SDP through the sip stage's parser) and before
+ * trace (which feeds it): every SIP message with SDP announces its media
+ * addresses (c= and m= port, RTCP on port+1 or a=rtcp); every other UDP
+ * payload to or from an announced address:port is RTP (or RTCP, counted
+ * apart), as Wireshark's SDP-driven RTP conversations do. A stream is one
+ * (source, destination, SSRC); per stream: packets, bytes, sequence-number
+ * loss with wrap-around (RFC 3550 appendix A.1), duplicates and reordering,
+ * arrival deltas, interarrival jitter (RFC 3550 section 6.4.1, A.8) with the
+ * payload's clock rate (static table, or the SDP's rtpmap), marker bits.
+ *
+ * Every read is bounds-checked; the tables are keyed with SipHash (crafted
+ * SSRCs or ports cannot degrade them) and bounded (max_streams, max_endpoints):
+ * packets past a bound are counted, never silently dropped.
+ */
+#ifndef SW_MEDIA_H
+#define SW_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../decode/decode.h"
+#include "../sip/sip.h"
+
+/* Fixed RTP header fields (RFC 3550 section 5.1). */
+typedef struct sw_rtp_hdr {
+    uint8_t pt;
+    bool marker;
+    uint16_t seq;
+    uint32_t ts, ssrc;
+    uint16_t hdr_len;     /* fixed header + CSRCs + extension */
+    uint16_t payload_len; /* without padding */
+} sw_rtp_hdr;
+
+/* Parses an RTP header: 0, or -1 when the bytes are not RTP version 2 or
+ * lie about their lengths (CSRC count, extension, padding). */
+int sw_rtp_parse(const uint8_t *p, size_t n, sw_rtp_hdr *h);
+/* RTCP (RFC 3550, RFC 5761 demultiplexing: second byte 192-223 minus the
+ * marker bit, i.e. packet types SR, RR, SDES, BYE, APP and feedback). */
+bool sw_rtcp_looks_like(const uint8_t *p, size_t n);
+
+/* Clock rate and name of a static payload type (RFC 3551); 0 / NULL when
+ * the type is dynamic or unassigned. */
+uint32_t sw_rtp_static_clock(uint8_t pt);
+const char *sw_rtp_static_name(uint8_t pt);
+
+typedef struct sw_rtp_stream {
+    sw_addr src, dst;
+    uint16_t sport, dport;
+    uint32_t ssrc;
+    uint8_t pt;             /* payload type of the first packet */
+    bool pt_changed;        /* another payload type seen later (e.g. DTMF, CN) */
+    char codec[24];         /* "PCMU", from the SDP's rtpmap or the static table */
+    uint32_t clock;         /* Hz; 0 unknown (jitter then not computed) */
+    uint64_t sdp_msg;       /* SIP message number whose SDP announced it */
+    uint64_t first_frame;
+    int64_t t_first, t_last; /* ns */
+    uint64_t packets, bytes; /* bytes: RTP payload */
+    int64_t lost;           /* expected - received (negative with duplicates) */
+    uint64_t expected;
+    uint64_t out_of_order;  /* packets older than the highest sequence number seen */
+    uint64_t seq_jumps;     /* restarts: a jump of more than 3000 */
+    uint32_t markers;
+    double delta_min_ms, delta_max_ms, delta_sum_ms; /* arrival deltas, regular packets */
+    uint64_t nregular;      /* packets counted in the deltas (see media.c) */
+    double jitter_ms;       /* RFC 3550 interarrival jitter after the last packet */
+    double jitter_max_ms, jitter_mean_ms;
+    /* running state */
+    uint32_t base_seq, max_seq, cycles;
+    uint64_t exp_prior;     /* packets expected before the last restart */
+    uint32_t last_ts;
+    int64_t last_arrival;
+    uint8_t prev_pt;
+} sw_rtp_stream;
+
+typedef struct sw_media_stats {
+    uint64_t rtp_packets, rtcp_packets;
+    uint64_t not_rtp;          /* to an announced port, but not RTP/RTCP */
+    uint64_t streams_dropped;  /* packets of new streams past max_streams */
+    uint64_t endpoints_dropped;/* SDP endpoints past max_endpoints */
+} sw_media_stats;
+
+typedef struct sw_media_opts {
+    size_t max_streams;   /* default 1,000,000 */
+    size_t max_endpoints; /* default 4,000,000 */
+} sw_media_opts;
+
+typedef struct sw_media sw_media;
+
+sw_media *sw_media_new(const sw_media_opts *opts);
+void sw_media_free(sw_media *m);
+
+/* A SIP message (number msg) carried this SDP: announces its media. 0 or
+ * SW_ENOMEM. */
+int sw_media_announce(sw_media *m, const sw_sdp *sdp, uint64_t msg);
+/* A UDP payload that is not SIP: true when it belonged to announced media
+ * (RTP or RTCP), false otherwise. */
+bool sw_media_udp(sw_media *m, const sw_payload *pl);
+
+size_t sw_media_nstreams(const sw_media *m);
+/* Streams in order of their first packet. */
+const sw_rtp_stream *sw_media_stream(const sw_media *m, size_t i);
+const sw_media_stats *sw_media_stats_get(const sw_media *m);
+
+#endif
