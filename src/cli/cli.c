@@ -378,9 +378,10 @@ int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *con
     return model_load(mdl, paths, n, link_headers, nlink, stats, false);
 }
 
-int sw_cli_model_load_media(sw_cli_model *mdl, char **paths, size_t n)
+int sw_cli_model_load_media(sw_cli_model *mdl, char **paths, size_t n,
+                            const char *const *link_headers, size_t nlink, bool stats)
 {
-    return model_load(mdl, paths, n, NULL, 0, false, true);
+    return model_load(mdl, paths, n, link_headers, nlink, stats, true);
 }
 
 void sw_cli_model_free(sw_cli_model *mdl)

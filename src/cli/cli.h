@@ -81,7 +81,8 @@ typedef struct sw_cli_model {
 int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
                       size_t nlink, bool stats);
 /* The same, also measuring the RTP streams the SDP announces (mdl->media). */
-int sw_cli_model_load_media(sw_cli_model *mdl, char **paths, size_t n);
+int sw_cli_model_load_media(sw_cli_model *mdl, char **paths, size_t n,
+                            const char *const *link_headers, size_t nlink, bool stats);
 void sw_cli_model_free(sw_cli_model *mdl);
 /* A call named on the command line: its 1-based index from `calls`, or its
  * Call-ID. SW_NONE (UINT32_MAX) when there is no such call. */

@@ -115,7 +115,8 @@ int sw_cmd_diagnose(int argc, char **argv)
     if (rc)
         return rc;
     sw_cli_model mdl;
-    rc = sw_cli_model_load(&mdl, argv + optind, (size_t)(argc - optind), links, nlinks, stats);
+    rc = sw_cli_model_load_media(&mdl, argv + optind, (size_t)(argc - optind), links, nlinks,
+                                 stats);
     if (rc) {
         sw_query_free(q);
         return rc;
@@ -140,6 +141,8 @@ int sw_cmd_diagnose(int argc, char **argv)
         }
     }
     sw_diag *d = sw_diag_new(mdl.trace, mdl.corr, ro.lang);
+    if (d)
+        sw_diag_set_media(d, mdl.media);
     if (!d || sw_diag_run(d, NULL)) {
         sw_cli_error("out of memory");
         sw_diag_free(d);

@@ -96,7 +96,7 @@ int sw_cmd_rtp(int argc, char **argv)
     if (rc)
         return rc;
     sw_cli_model mdl;
-    rc = sw_cli_model_load_media(&mdl, argv + optind, (size_t)(argc - optind));
+    rc = sw_cli_model_load_media(&mdl, argv + optind, (size_t)(argc - optind), NULL, 0, false);
     if (rc) {
         sw_query_free(q);
         return rc;

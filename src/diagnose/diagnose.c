@@ -42,6 +42,7 @@ struct sw_diag {
     sw_sip_msg sip[2];
     uint64_t parsed[2];
     const char *text_id; /* set around emit(): "id:variant" texts for the next finding */
+    const sw_media *media;
 };
 
 sw_diag *sw_diag_new(const sw_trace *t, const sw_corr *c, sw_kb_lang lang)
@@ -65,6 +66,8 @@ void sw_diag_free(sw_diag *d)
     free(d->fx);
     free(d);
 }
+
+void sw_diag_set_media(sw_diag *d, const sw_media *m) { d->media = m; }
 
 size_t sw_diag_count(const sw_diag *d) { return d->n; }
 const sw_finding *sw_diag_finding(const sw_diag *d, size_t i) { return i < d->n ? &d->f[i] : NULL; }
@@ -1209,6 +1212,7 @@ static void rule_session_expiry(sw_diag *d)
 
 /* ---- NAT ------------------------------------------------------------------ */
 
+
 /* RFC 1918, RFC 6598 (CGNAT), link-local, unique local IPv6. */
 static bool private_literal(sw_str host, sw_addr *out)
 {
@@ -1349,6 +1353,251 @@ typedef struct srcstat {
     bool used;
 } srcstat;
 
+/* ---- media (RTP) ------------------------------------------------------------ */
+
+typedef struct media_ep {
+    sw_addr a;
+    uint16_t port;
+    bool hold;  /* sendonly, recvonly, inactive, or c=0.0.0.0 */
+    bool valid;
+} media_ep;
+
+/* The first audio stream of the SDP in message n. */
+static media_ep sdp_audio(sw_diag *d, int slot, uint64_t n)
+{
+    media_ep ep;
+    memset(&ep, 0, sizeof ep);
+    const sw_sip_msg *m = n ? parse(d, slot, n) : NULL;
+    sw_str body;
+    if (!m || !sw_sip_find_sdp(m, &body))
+        return ep;
+    sw_sdp sdp;
+    sw_sdp_media md[4];
+    sw_sdp_parse(body, &sdp, md, 4);
+    for (size_t i = 0; i < SW_MIN(sdp.nmedia, (size_t)4); i++) {
+        if (!is_m(md[i].type, "audio") || !md[i].port)
+            continue;
+        sw_str conn = md[i].conn_addr.len ? md[i].conn_addr : sdp.conn_addr;
+        char buf[64];
+        if (!conn.len || conn.len >= sizeof buf)
+            return ep;
+        memcpy(buf, conn.p, conn.len);
+        buf[conn.len] = '\0';
+        if (inet_pton(AF_INET, buf, ep.a.a) == 1)
+            ep.a.family = 4;
+        else if (inet_pton(AF_INET6, buf, ep.a.a) == 1)
+            ep.a.family = 6;
+        else
+            return ep;
+        ep.port = md[i].port;
+        sw_sdp_dir dir = md[i].dir ? md[i].dir : sdp.dir;
+        static const uint8_t zero[16];
+        ep.hold = dir == SW_SDP_SENDONLY || dir == SW_SDP_RECVONLY || dir == SW_SDP_INACTIVE ||
+                  !memcmp(ep.a.a, zero, ep.a.family == 6 ? 16 : 4);
+        ep.valid = true;
+        return ep;
+    }
+    return ep;
+}
+
+typedef struct ep_ref {
+    const media_ep *ep;
+    uint32_t call;
+} ep_ref;
+
+static int ep_ref_cmp(const void *x, const void *y)
+{
+    const media_ep *a = ((const ep_ref *)x)->ep, *b = ((const ep_ref *)y)->ep;
+    if (a->a.family != b->a.family)
+        return a->a.family < b->a.family ? -1 : 1;
+    int r = memcmp(a->a.a, b->a.a, a->a.family == 4 ? 4 : 16);
+    if (r)
+        return r;
+    return (a->port > b->port) - (a->port < b->port);
+}
+
+static const char *ep_text(sw_diag *d, const media_ep *e)
+{
+    char t[64];
+    sw_addr_str(&e->a, t, sizeof t);
+    return str(d, e->a.family == 6 ? "[%s]:%u" : "%s:%u", t, e->port);
+}
+
+/* one-way-audio and no-media: answered calls whose SDP addresses carried RTP
+ * in one direction only, or in none. Only when the capture holds RTP at all:
+ * a capture filtered to SIP says nothing about media. */
+static void rule_media(sw_diag *d)
+{
+    if (!d->media || sw_media_stats_get(d->media)->rtp_packets == 0)
+        return;
+    const sw_corr *c = d->c;
+    size_t ncalls = sw_corr_ncalls(c);
+    media_ep *eps = calloc(ncalls ? ncalls * 2 : 1, sizeof *eps);
+    uint64_t *cnt = calloc(ncalls ? ncalls * 2 : 1, sizeof *cnt); /* to caller, to callee */
+    if (!eps || !cnt) {
+        free(eps);
+        free(cnt);
+        d->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < ncalls; i++) {
+        const sw_call *k = sw_corr_call(c, (uint32_t)i);
+        if (k->kind != SW_CALL_INVITE || !k->t_answer || k->final_code < 200 ||
+            k->final_code >= 300)
+            continue;
+        eps[2 * i] = sdp_audio(d, 0, k->invite);
+        eps[2 * i + 1] = sdp_audio(d, 1, k->final_msg);
+    }
+    /* Streams are credited to every answered call whose SDP addresses they
+     * use while the call lasts (a B2BUA's two legs share the PBX's side), in
+     * the direction the addresses say: sorted (address, port) -> call. */
+    size_t nidx = 0;
+    ep_ref *idx = malloc((ncalls ? ncalls * 2 : 1) * sizeof *idx);
+    if (!idx) {
+        free(eps);
+        free(cnt);
+        d->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < 2 * ncalls; i++)
+        if (eps[i].valid)
+            idx[nidx++] = (ep_ref){&eps[i], (uint32_t)(i / 2)};
+    qsort(idx, nidx, sizeof *idx, ep_ref_cmp);
+    uint64_t total = 0;
+    for (size_t j = 0; j < sw_media_nstreams(d->media); j++) {
+        const sw_rtp_stream *s = sw_media_stream(d->media, j);
+        total += s->packets;
+        for (int side = 0; side < 2; side++) {
+            media_ep key;
+            memset(&key, 0, sizeof key);
+            key.a = side ? s->src : s->dst;
+            key.port = side ? s->sport : s->dport;
+            ep_ref kr = {&key, 0};
+            ep_ref *hit = bsearch(&kr, idx, nidx, sizeof *idx, ep_ref_cmp);
+            if (!hit)
+                continue;
+            while (hit > idx && ep_ref_cmp(hit - 1, &kr) == 0)
+                hit--;
+            for (; hit < idx + nidx && ep_ref_cmp(hit, &kr) == 0; hit++) {
+                uint32_t call = hit->call;
+                const sw_call *k = sw_corr_call(c, call);
+                int64_t end = k->t_end ? k->t_end + 5000000000ll : INT64_MAX;
+                if (s->t_last < k->t_start || s->t_first > end)
+                    continue; /* the address served another call at another time */
+                const media_ep *er = &eps[2 * call], *ee = &eps[2 * call + 1];
+                /* side 0: the stream goes to this address; side 1: comes from it */
+                if (hit->ep == er)
+                    cnt[2 * call + (side ? 1 : 0)] += s->packets;
+                else if (hit->ep == ee)
+                    cnt[2 * call + (side ? 0 : 1)] += s->packets;
+            }
+        }
+    }
+    free(idx);
+    /* Hosts the capture saw RTP from or to: a call whose media hosts are not
+     * among them may simply have its media outside the capture point. */
+    size_t nst = sw_media_nstreams(d->media), nhosts = 0;
+    media_ep *hosts = malloc((nst ? nst * 2 : 1) * sizeof *hosts);
+    if (!hosts) {
+        free(eps);
+        free(cnt);
+        d->oom = 1;
+        return;
+    }
+    for (size_t j = 0; j < nst; j++) {
+        const sw_rtp_stream *s = sw_media_stream(d->media, j);
+        for (int k2 = 0; k2 < 2; k2++) {
+            memset(&hosts[nhosts], 0, sizeof hosts[nhosts]);
+            hosts[nhosts].a = k2 ? s->src : s->dst;
+            nhosts++;
+        }
+    }
+    ep_ref *href = malloc((nhosts ? nhosts : 1) * sizeof *href);
+    if (!href) {
+        free(hosts);
+        free(eps);
+        free(cnt);
+        d->oom = 1;
+        return;
+    }
+    for (size_t j = 0; j < nhosts; j++)
+        href[j] = (ep_ref){&hosts[j], 0};
+    qsort(href, nhosts, sizeof *href, ep_ref_cmp);
+    for (size_t i = 0; i < ncalls; i++) {
+        const media_ep *er = &eps[2 * i], *ee = &eps[2 * i + 1];
+        if (!er->valid || !ee->valid || er->hold || ee->hold)
+            continue;
+        const sw_call *k = sw_corr_call(c, (uint32_t)i);
+        int64_t end = k->t_end ? k->t_end : (int64_t)0;
+        if (!end) {
+            const sw_msg *lm = sw_trace_get(d->t, k->last);
+            end = lm ? lm->ts_ns : k->t_answer;
+        }
+        double secs = (double)(end - k->t_answer) / 1e9;
+        if (secs < 2.0)
+            continue; /* too short to expect media to have started */
+        uint64_t to_caller = cnt[2 * i], to_callee = cnt[2 * i + 1];
+        if (to_caller && to_callee)
+            continue;
+        const char *dur = str(d, "%.0f", secs);
+        sw_finding *f;
+        if (!to_caller && !to_callee) {
+            media_ep h1, h2;
+            memset(&h1, 0, sizeof h1);
+            memset(&h2, 0, sizeof h2);
+            h1.a = er->a;
+            h2.a = ee->a;
+            ep_ref r1 = {&h1, 0}, r2 = {&h2, 0};
+            if (!bsearch(&r1, href, nhosts, sizeof *href, ep_ref_cmp) &&
+                !bsearch(&r2, href, nhosts, sizeof *href, ep_ref_cmp))
+                continue; /* neither media host is seen in the capture: not our view */
+            f = emit(d, "no-media", SW_SEV_ERROR, (uint32_t)i, k->invite,
+                     ARGS(dur, ep_text(d, er), ep_text(d, ee), num(d, total)));
+        } else {
+            /* deaf: the side that receives nothing; mute: the side whose RTP is missing */
+            bool caller_deaf = !to_caller;
+            const media_ep *mute = caller_deaf ? ee : er, *deaf = caller_deaf ? er : ee;
+            uint64_t mute_msg = caller_deaf ? k->final_msg : k->invite;
+            uint64_t deaf_msg = caller_deaf ? k->invite : k->final_msg;
+            const sw_msg *dm = sw_trace_get(d->t, deaf_msg);
+            const char *why = "";
+            /* A private SDP address on a device whose SIP comes from elsewhere: NAT. */
+            char ta[64];
+            sw_addr_str(&deaf->a, ta, sizeof ta);
+            sw_addr tmp;
+            const sw_endpoint *de = dm ? sw_trace_endpoint(d->t, dm->src) : NULL;
+            if (de && private_literal(sw_str_cstr(ta), &tmp) && !sw_addr_eq(&de->addr, &deaf->a))
+                why = str(d,
+                          d->lang == SW_KB_RU
+                              ? " SDP стороны, которая ничего не слышит, объявил частный адрес %s, "
+                                "хотя её SIP пришёл с %s: NAT не исправил SDP, и RTP к ней уходит "
+                                "на недостижимый адрес."
+                              : " The side that hears nothing announced the private address %s "
+                                "in its SDP while its SIP came from %s: a NAT did not fix the "
+                                "SDP, so RTP for it goes to an address that cannot be reached.",
+                          ep_text(d, deaf), de->text);
+            f = emit(d, "one-way-audio", SW_SEV_ERROR, (uint32_t)i, k->invite,
+                     ARGS(ep_text(d, deaf), ep_text(d, mute),
+                          ep_text(d, mute), num(d, mute_msg),
+                          num(d, caller_deaf ? to_callee : to_caller), dur, why));
+        }
+        evidence(d, f, k->invite, "sdp-offer", ARGS(ep_text(d, er)));
+        evidence(d, f, k->final_msg, "sdp-answer", ARGS(ep_text(d, ee)));
+        if (k->t_end)
+            for (uint64_t n = k->final_msg; n; n = sw_corr_call_next(c, (uint32_t)i, n)) {
+                const sw_msg *bm = sw_trace_get(d->t, n);
+                if (bm && bm->ts_ns >= k->t_end && sw_corr_msg_code(c, n) == 0) {
+                    evidence(d, f, n, "media-end", ARGS(dur));
+                    break;
+                }
+            }
+    }
+    free(href);
+    free(hosts);
+    free(eps);
+    free(cnt);
+}
+
 static void rule_scanner(sw_diag *d)
 {
     const sw_corr *c = d->c;
@@ -1456,6 +1705,7 @@ static const rule RULES[] = {
     {"missing-ack", rule_missing_ack},
     {"nat-private-address", rule_nat},
     {"scanner-activity", rule_scanner},
+    {"one-way-audio no-media", rule_media},
 };
 
 const char *const *sw_diag_rule_ids(void)

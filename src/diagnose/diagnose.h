@@ -19,6 +19,7 @@
 #include "../base/base.h"
 #include "../correlate/correlate.h"
 #include "../kb/kb.h"
+#include "../media/media.h"
 #include "../trace/trace.h"
 
 typedef enum { SW_SEV_INFO = 0, SW_SEV_WARNING, SW_SEV_ERROR } sw_severity;
@@ -49,6 +50,9 @@ typedef struct sw_diag sw_diag;
  * out of memory. The trace and model must outlive it. */
 sw_diag *sw_diag_new(const sw_trace *t, const sw_corr *c, sw_kb_lang lang);
 void sw_diag_free(sw_diag *d);
+/* The RTP streams of the capture (media stage), for the media rules
+ * (one-way-audio, no-media); without it those rules stay silent. */
+void sw_diag_set_media(sw_diag *d, const sw_media *m);
 
 /* Runs every rule (or only the rule `only`, for tests; NULL = all), then
  * orders findings: errors first, then warnings, then info, each by `at`.

@@ -415,11 +415,49 @@ static const rule_text RULE_TEXTS[] = {
       "отвечайте на неизвестных пользователей так же, как на неверный пароль "
       "(alwaysauthreject)."}},
 
+    /* {1} host that hears nothing {2} host whose RTP is missing {3} its SDP address:port
+     * {4} message # of that SDP {5} RTP packets the other way {6} seconds of call
+     * {7} extra cause sentence ("" or the private-address explanation) */
+    {"one-way-audio",
+     {"One-way audio: {1} receives no RTP", "Односторонний звук: {1} не получает RTP"},
+     {"The call was answered and lasted {6} s. {5} RTP packets went to {2}, but none came from "
+      "{2} (its SDP at message {4} announced {3}) to {1}.{7}",
+      "Вызов был принят и длился {6} с. К {2} ушло {5} RTP-пакетов, но от {2} (его SDP в "
+      "сообщении {4} объявил {3}) к {1} не пришло ни одного.{7}"},
+     {"{1} heard silence for the whole call.", "{1} весь разговор слышал тишину."},
+     {"Check what stops RTP from {2}: a firewall or NAT between the two media addresses, an "
+      "SDP address that cannot be reached (fix it on the device or let the SBC/PBX rewrite "
+      "it: Asterisk PJSIP direct_media=no, rtp_symmetric=yes, force_rport=yes), or a device "
+      "that does not send while it does not receive (symmetric RTP).",
+      "Выясните, что мешает RTP от {2}: межсетевой экран или NAT между медиа-адресами, "
+      "недостижимый адрес в SDP (исправьте его на устройстве или пусть SBC/АТС его "
+      "подменяет: в Asterisk PJSIP direct_media=no, rtp_symmetric=yes, force_rport=yes) или "
+      "устройство, которое не передаёт, пока ничего не получает (symmetric RTP)."}},
+    /* {1} seconds {2} caller media {3} callee media {4} RTP packets elsewhere in the capture */
+    {"no-media",
+     {"Answered call without any RTP", "Принятый вызов совсем без RTP"},
+     {"The call was answered and lasted {1} s, but no RTP went to or came from the addresses "
+      "its SDP announced ({2} and {3}), although the capture holds {4} RTP packets of other "
+      "calls, so media was being recorded.",
+      "Вызов был принят и длился {1} с, но на адреса из его SDP ({2} и {3}) и с них не прошло "
+      "ни одного RTP-пакета, хотя в записи есть {4} RTP-пакетов других вызовов, то есть медиа "
+      "записывалось."},
+     {"Neither side heard the other.", "Стороны не слышали друг друга."},
+     {"Check that both SDP addresses are reachable from the other side (private addresses, "
+      "NAT, firewall) and that the capture point sees the media path (media may bypass the "
+      "PBX when direct media is on).",
+      "Проверьте, что оба адреса из SDP достижимы с другой стороны (частные адреса, NAT, "
+      "межсетевой экран) и что точка записи видит путь медиа (при direct media RTP может идти "
+      "мимо АТС)."}},
+
 };
 
 static const evidence_text EVIDENCE_TEXTS[] = {
     {"req-original", {"first {1}", "первый {1}"}},
     {"st-interval", {"Session-Expires: {1}", "Session-Expires: {1}"}},
+    {"sdp-offer", {"SDP offer: media at {1}", "SDP-предложение: медиа на {1}"}},
+    {"sdp-answer", {"SDP answer: media at {1}", "SDP-ответ: медиа на {1}"}},
+    {"media-end", {"the call ends after {1} s", "вызов завершён через {1} с"}},
     {"st-refresh-failed", {"session refresh {1}: {2}", "обновление сессии {1}: {2}"}},
     {"st-bye", {"BYE {1} s after the last refresh", "BYE через {1} с после последнего обновления"}},
     {"answered", {"answered {1}", "ответ {1}"}},

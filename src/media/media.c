@@ -109,6 +109,16 @@ typedef struct st_key {
     uint32_t ssrc;
 } st_key;
 
+/* An address as a table key: the bytes an IPv4 address does not use are zero. */
+static sw_addr key_addr(const sw_addr *a)
+{
+    sw_addr k;
+    memset(&k, 0, sizeof k);
+    k.family = a->family;
+    memcpy(k.a, a->a, a->family == 4 ? 4 : 16);
+    return k;
+}
+
 /* Open addressing over ids (id + 1; 0 empty), keyed hash. */
 typedef struct table {
     uint32_t *s;
@@ -258,7 +268,7 @@ static int announce(sw_media *m, const sw_addr *a, uint16_t port, uint64_t msg,
 {
     ep_key k;
     memset(&k, 0, sizeof k);
-    k.addr = *a;
+    k.addr = key_addr(a);
     k.port = port;
     uint64_t h = sw_hash(&k, sizeof k);
     uint32_t id = table_find(m, &m->ann_ix, h, ann_eq, &k);
@@ -332,7 +342,7 @@ static const ann *lookup(const sw_media *m, const sw_addr *a, uint16_t port)
 {
     ep_key k;
     memset(&k, 0, sizeof k);
-    k.addr = *a;
+    k.addr = key_addr(a);
     k.port = port;
     uint32_t id = table_find(m, &m->ann_ix, sw_hash(&k, sizeof k), ann_eq, &k);
     return id == UINT32_MAX ? NULL : &m->anns[id];
@@ -358,8 +368,8 @@ static sw_rtp_stream *stream_get(sw_media *m, const sw_payload *pl, uint32_t ssr
 {
     st_key k;
     memset(&k, 0, sizeof k);
-    k.src = pl->src;
-    k.dst = pl->dst;
+    k.src = key_addr(&pl->src);
+    k.dst = key_addr(&pl->dst);
     k.sport = pl->sport;
     k.dport = pl->dport;
     k.ssrc = ssrc;

@@ -573,6 +573,98 @@ static void test_session_timer_expiry(void **state)
     drop(&md);
 }
 
+/* Media rules: the model's SDP announces the media, fake RTP goes one way,
+ * both ways or nowhere; nothing is said when the capture has no RTP at all. */
+static uint64_t feed(sw_media *me, int from_b, int n, int64_t t0)
+{
+    uint8_t b[172];
+    memset(b, 0, sizeof b);
+    b[0] = 0x80;
+    for (int i = 0; i < n; i++) {
+        b[3] = (uint8_t)i;
+        b[11] = (uint8_t)(from_b + 1); /* SSRC */
+        sw_payload pl;
+        memset(&pl, 0, sizeof pl);
+        pl.src.family = pl.dst.family = 4;
+        memcpy(pl.src.a, from_b ? (uint8_t[]){10, 0, 0, 2} : (uint8_t[]){10, 0, 0, 1}, 4);
+        memcpy(pl.dst.a, from_b ? (uint8_t[]){10, 0, 0, 1} : (uint8_t[]){10, 0, 0, 2}, 4);
+        pl.sport = from_b ? 5000 : 4000;
+        pl.dport = from_b ? 4000 : 5000;
+        pl.transport = SW_TP_UDP;
+        pl.data = b;
+        pl.len = sizeof b;
+        pl.ts_ns = t0 + (int64_t)i * 20000000;
+        sw_media_udp(me, &pl);
+    }
+    return (uint64_t)n;
+}
+
+static const char *media_case(int a_sends, int b_sends, bool any_rtp)
+{
+    const char *sdp_b = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
+                        "m=audio 5000 RTP/AVP 0\r\n";
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL, SDP_PCMU},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL, sdp_b},
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL, NULL},
+        {0, "BYE sip:b@y SIP/2.0", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL, NULL},
+        {1, "SIP/2.0 200 OK", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL, NULL},
+    };
+    model md = build(s, N(s), 1500); /* answer at 1.5 s, BYE at 4.5 s */
+    sw_media *me = sw_media_new(NULL);
+    assert_non_null(me);
+    sw_sip_header hd[64];
+    for (uint64_t n = 1; n <= 2; n++) {
+        sw_sip_msg sip;
+        assert_true(sw_trace_parse(md.t, sw_trace_get(md.t, n), &sip, hd, 64) >= 0);
+        sw_str body;
+        assert_true(sw_sip_find_sdp(&sip, &body));
+        sw_sdp sdp;
+        sw_sdp_media mm[2];
+        assert_int_equal(sw_sdp_parse(body, &sdp, mm, 2), 0);
+        assert_int_equal(sw_media_announce(me, &sdp, n), 0);
+    }
+    const sw_msg *ok = sw_trace_get(md.t, 2);
+    if (a_sends)
+        feed(me, 0, 100, ok->ts_ns + 100000000);
+    if (b_sends)
+        feed(me, 1, 100, ok->ts_ns + 100000000);
+    assert_int_equal(sw_media_stats_get(me)->rtp_packets, (uint64_t)(a_sends + b_sends) * 100);
+    if (!any_rtp)
+        assert_int_equal(sw_media_stats_get(me)->rtp_packets, 0);
+    sw_diag *d = sw_diag_new(md.t, md.c, SW_KB_EN);
+    assert_non_null(d);
+    sw_diag_set_media(d, me);
+    assert_int_equal(sw_diag_run(d, NULL), 0);
+    static char ids[256];
+    ids[0] = '\0';
+    for (size_t i = 0; i < sw_diag_count(d); i++) {
+        const sw_finding *f = sw_diag_finding(d, i);
+        strncat(ids, f->id, sizeof ids - strlen(ids) - 2);
+        strcat(ids, " ");
+        if (!strcmp(f->id, "one-way-audio")) {
+            const uint64_t ev[] = {1, 2, 4};
+            assert_evidence(f, ev, 3);
+            /* B sends nothing: A (10.0.0.1:4000) hears nothing */
+            assert_non_null(strstr(f->title, a_sends ? "10.0.0.1:4000" : "10.0.0.2:5000"));
+        }
+    }
+    sw_diag_free(d);
+    sw_media_free(me);
+    drop(&md);
+    return ids;
+}
+
+static void test_media_rules(void **state)
+{
+    (void)state;
+    assert_string_equal(media_case(1, 1, true), "");
+    assert_string_equal(media_case(1, 0, true), "one-way-audio ");
+    assert_string_equal(media_case(0, 1, true), "one-way-audio ");
+    /* no RTP in the whole capture: a SIP-only capture says nothing about media */
+    assert_string_equal(media_case(0, 0, false), "");
+}
+
 static void test_texts_complete(void **state)
 {
     (void)state;
@@ -604,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_nat_private_address),
         cmocka_unit_test(test_scanner),
         cmocka_unit_test(test_session_timer_expiry),
+        cmocka_unit_test(test_media_rules),
         cmocka_unit_test(test_texts_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
