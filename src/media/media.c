@@ -125,8 +125,11 @@ typedef struct table {
     size_t n, used;
 } table;
 
+#define FLOW_CACHE 1024 /* streams by an unkeyed mix of ports and SSRC */
+
 struct sw_media {
     sw_media_opts o;
+    uint32_t flow_cache[FLOW_CACHE]; /* stream id + 1, 0 = empty */
     ann *anns;
     size_t nanns, anns_cap;
     table ann_ix;
@@ -406,6 +409,7 @@ static sw_rtp_stream *stream_get(sw_media *m, const sw_payload *pl, uint32_t ssr
     s->dport = pl->dport;
     s->ssrc = ssrc;
     s->sdp_msg = e ? e->msg : 0;
+    s->ann = e ? (uint32_t)(e - m->anns) : UINT32_MAX;
     s->first_frame = pl->frame;
     s->t_first = pl->ts_ns;
     return s;
@@ -499,10 +503,35 @@ static void stream_packet(sw_rtp_stream *s, const sw_rtp_hdr *h, int64_t now, co
         s->t_last = now;
 }
 
+static size_t flow_slot(const sw_payload *pl, uint32_t ssrc)
+{
+    uint32_t x = ((uint32_t)pl->sport << 16 | pl->dport) ^ ssrc;
+    return (size_t)((x * 0x9E3779B1u) >> 22) & (FLOW_CACHE - 1);
+}
+
 bool sw_media_udp(sw_media *m, const sw_payload *pl)
 {
     if (pl->transport != SW_TP_UDP)
         return false;
+    /* Fast path: a packet of a stream seen a moment ago (a cache hit costs
+     * compares, no hashing; a crafted collision only causes misses). */
+    sw_rtp_hdr h;
+    bool is_rtp = !sw_rtcp_looks_like(pl->data, pl->len) && sw_rtp_parse(pl->data, pl->len, &h) == 0;
+    size_t slot = 0;
+    if (is_rtp) {
+        slot = flow_slot(pl, h.ssrc);
+        uint32_t id = m->flow_cache[slot];
+        if (id) {
+            sw_rtp_stream *s = &m->streams[id - 1];
+            if (s->ssrc == h.ssrc && s->sport == pl->sport && s->dport == pl->dport &&
+                sw_addr_eq(&s->src, &pl->src) && sw_addr_eq(&s->dst, &pl->dst) &&
+                s->ann != UINT32_MAX && !m->anns[s->ann].not_rtp) {
+                m->st.rtp_packets++;
+                stream_packet(s, &h, pl->ts_ns, &m->anns[s->ann]);
+                return true;
+            }
+        }
+    }
     const ann *e = lookup(m, &pl->dst, pl->dport);
     if (!e)
         e = lookup(m, &pl->src, pl->sport);
@@ -516,14 +545,15 @@ bool sw_media_udp(sw_media *m, const sw_payload *pl)
         m->st.rtcp_packets++;
         return true;
     }
-    sw_rtp_hdr h;
-    if (sw_rtp_parse(pl->data, pl->len, &h)) {
+    if (!is_rtp) {
         m->st.not_rtp++;
         return true;
     }
     m->st.rtp_packets++;
     sw_rtp_stream *s = stream_get(m, pl, h.ssrc, e);
-    if (s)
+    if (s) {
         stream_packet(s, &h, pl->ts_ns, e);
+        m->flow_cache[slot] = (uint32_t)(s - m->streams) + 1;
+    }
     return true;
 }

@@ -74,6 +74,7 @@ typedef struct sw_rtp_stream {
     uint32_t last_ts;
     int64_t last_arrival;
     uint8_t prev_pt;
+    uint32_t ann;           /* the announcement it was matched with (media.c) */
 } sw_rtp_stream;
 
 typedef struct sw_media_stats {
