@@ -48,15 +48,15 @@ def log(msg):
     print(msg, flush=True)
 
 
-def ensure_capture(gen, data_dir, calls):
+def ensure_capture(gen, data_dir, calls, rtp_seconds=0):
     """Returns (capture path, parsed JSON), writing them if missing or stale."""
     os.makedirs(data_dir, exist_ok=True)
-    cap = os.path.join(data_dir, 'sip_only_%d.pcap' % calls)
+    cap = os.path.join(data_dir, ('sip_rtp_%d.pcap' if rtp_seconds else 'sip_only_%d.pcap') % calls)
     meta = cap + '.json'
     try:
         with open(meta) as f:
             j = json.load(f)
-        if j['args']['calls'] == calls and j['args'].get('rtp_seconds_per_call', 0) == 0 \
+        if j['args']['calls'] == calls and j['args'].get('rtp_seconds_per_call', 0) == rtp_seconds \
                 and os.path.getsize(cap) == j['file_bytes']:
             log('bench: reusing %s (%d bytes)' % (cap, j['file_bytes']))
             return cap, j
@@ -69,7 +69,8 @@ def ensure_capture(gen, data_dir, calls):
         if os.path.exists(p):
             os.unlink(p)
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, gen, '--calls', str(calls), '--out', cap],
+    extra = ['--rtp-seconds-per-call', str(rtp_seconds)] if rtp_seconds else []
+    r = subprocess.run([sys.executable, gen, '--calls', str(calls)] + extra + ['--out', cap],
                        stdout=subprocess.DEVNULL)
     if r.returncode != 0:
         sys.exit('bench: gen_pcap.py failed (exit %d)' % r.returncode)
@@ -146,6 +147,77 @@ def callgrind(a, gen):
     return 0 if ok else 1
 
 
+TARGET_RTP_VS_TSHARK = 10.0
+TARGET_RTP_VS_LOOP = 0.40
+
+
+def rtp_bench(a):
+    """`sipwhy rtp` against `tshark -q -z rtp,streams` and a bare libpcap read loop on the
+    SIP+RTP capture (mostly RTP)."""
+    calls = a.calls or (1200 if a.quick else 12000)
+    runs = a.runs or (1 if a.quick else 3)
+    cap, j = ensure_capture(a.gen, a.data, calls, rtp_seconds=10)
+    size = os.path.getsize(cap)
+    pkts = j['packets']
+    loop = os.path.join(os.path.dirname(a.sipwhy), 'pcap_loop')
+    cmds = {
+        'sipwhy': [a.sipwhy, 'rtp', '--format', 'tsv', cap],
+        'tshark': ['tshark', '-n', '-q', '-r', cap, '-z', 'rtp,streams'],
+        'pcap_loop': [loop, cap],
+    }
+    log('bench rtp: %s: %d bytes, %d packets (%d RTP); %d run(s) per tool'
+        % (os.path.basename(cap), size, pkts, j['pkt_rtp'], runs))
+    ok = True
+    res = {}
+    for t in ('sipwhy', 'tshark', 'pcap_loop'):
+        walls, cpus, rss = [], [], 0
+        for i in range(runs):
+            wall, r, rc, err, cpu = measure(cmds[t])
+            if rc != 0:
+                log('bench: %s run %d FAILED (exit %d): %s' % (t, i + 1, rc, err.strip()[-300:]))
+                ok = False
+                break
+            walls.append(wall)
+            cpus.append(cpu)
+            rss = max(rss, r)
+            log('bench:   %-9s run %d: %.2f s (CPU %.2f s), peak RSS %s'
+                % (t, i + 1, wall, cpu, fmt_bytes(r)))
+        if walls:
+            res[t] = (statistics.median(walls), rss, statistics.median(cpus))
+    # sipwhy must count every RTP packet of the capture
+    out = subprocess.run(cmds['sipwhy'], capture_output=True, text=True).stdout.splitlines()
+    counted = sum(int(l.split('\t')[12]) for l in out[1:] if l)
+    if counted != j['pkt_rtp']:
+        log('bench: RTP COUNT MISMATCH: sipwhy counted %d RTP packets, the capture has %d'
+            % (counted, j['pkt_rtp']))
+        ok = False
+    else:
+        log('bench: sipwhy RTP packet count OK (%d in %d streams)' % (counted, len(out) - 1))
+    log('')
+    log('%-10s %9s %9s %12s %10s %8s' % ('tool', 'median s', 'MB/s', 'packets/s', 'peak RSS', 'CPU s'))
+    for t in ('sipwhy', 'tshark', 'pcap_loop'):
+        if t in res:
+            w, r, c = res[t]
+            log('%-10s %9.2f %9.1f %12s %10s %8.2f'
+                % (t, w, size / 1e6 / w, fmt_rate(pkts / w), fmt_bytes(r), c))
+    if 'sipwhy' in res and 'tshark' in res:
+        ratio = res['tshark'][0] / res['sipwhy'][0]
+        miss = ratio < TARGET_RTP_VS_TSHARK
+        log('ratio: sipwhy rtp is %.1fx faster than tshark -z rtp,streams (target >= %.0fx)%s; '
+            'CPU time ratio %.1fx' % (ratio, TARGET_RTP_VS_TSHARK, '  MISSED' if miss else '',
+                                      res['tshark'][2] / max(res['sipwhy'][2], 1e-9)))
+        ok = ok and not (miss and a.strict)
+    if 'sipwhy' in res and 'pcap_loop' in res:
+        frac = res['pcap_loop'][0] / res['sipwhy'][0]
+        miss = frac < TARGET_RTP_VS_LOOP
+        log('ratio: sipwhy rtp reaches %.0f%% of the packets/s of a bare libpcap loop '
+            '(target >= %.0f%%)%s; by CPU time %.0f%%'
+            % (100 * frac, 100 * TARGET_RTP_VS_LOOP, '  MISSED' if miss else '',
+               100 * res['pcap_loop'][2] / max(res['sipwhy'][2], 1e-9)))
+        ok = ok and not (miss and a.strict)
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--quick', action='store_true', help='--calls 20000 file, 1 run each')
@@ -159,11 +231,16 @@ def main():
     ap.add_argument('--strict', action='store_true', help='fail when a target is missed')
     ap.add_argument('--callgrind', action='store_true',
                     help='instruction counts of sipwhy under callgrind (--calls 2000 file)')
+    ap.add_argument('--rtp', action='store_true',
+                    help='sipwhy rtp vs tshark -z rtp,streams and a bare libpcap loop, on the '
+                         'SIP+RTP capture (--calls 12000, 10 s of RTP per call; quick: 1200)')
     a = ap.parse_args()
     if (a.callgrind or 'sipwhy' in a.tools.split(',')) and not os.access(a.sipwhy, os.X_OK):
         sys.exit('bench: sipwhy binary %s not found (make, or --sipwhy)' % a.sipwhy)
     if a.callgrind:
         return callgrind(a, a.gen)
+    if a.rtp:
+        return rtp_bench(a)
     calls = a.calls or (20000 if a.quick else 206000)
     runs = a.runs or (1 if a.quick else 3)
     tools = [t for t in a.tools.split(',') if t]

@@ -4,6 +4,8 @@
 #                               ~1.08 GB, written once into bench/data/), 3 runs per tool
 #   make bench BENCH_QUICK=1    the ~105 MB --calls 20000 capture, 1 run per tool
 #   make bench BENCH_TOOLS=sipwhy   only some tools (comma-separated)
+#   make bench-rtp [BENCH_QUICK=1]  sipwhy rtp vs tshark -z rtp,streams and a bare libpcap
+#                               loop on the SIP+RTP capture (12000 calls, ~2.1 GB; quick 1200)
 #   make bench-callgrind        instructions and instructions/message of sipwhy under
 #                               callgrind on a --calls 2000 capture (repeatable numbers)
 #
@@ -17,10 +19,18 @@ BENCH_ARGS  ?=
 BENCH_PY     = python3 bench/bench.py --sipwhy $(abspath $(BUILD)/sipwhy) \
                --data $(BENCH_DATA) --gen $(SW_SHARED)/bench/gen_pcap.py
 
-.PHONY: bench bench-callgrind
+.PHONY: bench bench-callgrind bench-rtp
 
 bench: $(BUILD)/sipwhy
 	$(BENCH_PY) $(if $(filter 1,$(BENCH_QUICK)),--quick) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
+
+# sipwhy rtp against tshark -z rtp,streams and bench/pcap_loop (a bare libpcap loop)
+bench-rtp: $(BUILD)/sipwhy $(BUILD)/pcap_loop
+	$(BENCH_PY) --rtp $(if $(filter 1,$(BENCH_QUICK)),--quick) $(BENCH_ARGS)
+
+$(BUILD)/pcap_loop: bench/pcap_loop.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $< $(shell pkg-config --libs libpcap)
 
 bench-callgrind: $(BUILD)/sipwhy
 	$(BENCH_PY) --callgrind $(BENCH_ARGS)
