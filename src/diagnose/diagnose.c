@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "rules_text.h"
 
@@ -1131,6 +1132,28 @@ static uint32_t session_expires(const sw_sip_msg *m, sw_str *refresher)
     return (uint32_t)se;
 }
 
+/* Whether a message's bytes may hold a Session-Expires header (long or
+ * compact form): cheap, so that only those messages are parsed. */
+static bool may_have_se(const sw_trace *t, uint64_t n)
+{
+    const sw_msg *m = sw_trace_get(t, n);
+    if (!m)
+        return false;
+    const char *p = m->data, *e = m->data + m->len;
+    for (const char *q = p; q + 3 <= e; q++) {
+        if (*q != '\n')
+            continue;
+        char c = q[1];
+        if ((c == 'x' || c == 'X') && (q[2] == ':' || q[2] == ' ' || q[2] == '\t'))
+            return true;
+        if ((c == 's' || c == 'S') && e - q > 16 && strncasecmp(q + 1, "session-expires", 15) == 0)
+            return true;
+        if (q + 2 < e && q[1] == '\r' && q[2] == '\n')
+            return false; /* end of the head */
+    }
+    return false;
+}
+
 /* A dialog ended by a BYE sent when its session interval ran out: the last
  * 2xx to an INVITE or UPDATE in the dialog carried Session-Expires: SE, and
  * the BYE came SE - min(32, SE/3) (the RFC's advice to the side that does
@@ -1156,7 +1179,7 @@ static void rule_session_expiry(sw_diag *d)
                 continue;
             uint16_t code = sw_corr_msg_code(c, n);
             if (code >= 200 && code < 300) {
-                const sw_sip_msg *r = parse(d, 1, n);
+                const sw_sip_msg *r = may_have_se(d->t, n) ? parse(d, 1, n) : NULL;
                 sw_str rf = {NULL, 0};
                 uint32_t v = r ? session_expires(r, &rf) : 0;
                 last_ok = n;

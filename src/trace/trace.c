@@ -43,6 +43,11 @@ struct sw_trace {
     sw_sip_header *hdrs;
     ep_cache_ent *ep_cache; /* EP_CACHE entries by an unkeyed mix of address and port */
     sw_sdp_media sdp_media[TRACE_SDP_MEDIA]; /* SDP parse storage (media announcements) */
+    /* Media announcements wait until the first packet that looks like RTP
+     * (a capture filtered to SIP never pays for parsing its SDP): */
+    uint64_t *sdp_pending; /* numbers of kept messages with a body, in order */
+    size_t npending, pending_cap;
+    bool media_live;       /* RTP-like traffic seen: announce at once from now on */
     sw_decoder *dec;
     sw_msg_sink sink;
     void *ud;
@@ -90,6 +95,7 @@ void sw_trace_free(sw_trace *t)
     free(t->eps);
     free(t->ep_slots);
     free(t->ep_cache);
+    free(t->sdp_pending);
     free(t->hdrs);
     sw_decoder_free(t->dec);
     sw_arena_fini(&t->arena);
@@ -206,11 +212,45 @@ static sw_msg *rec_alloc(sw_trace *t)
     return &t->blocks[b][i & (BLOCK_RECS - 1)];
 }
 
+/* Announces the SDP of a parsed message to the media stage. */
+static int announce_sdp(sw_trace *t, const sw_sip_msg *sip, uint64_t number)
+{
+    sw_str body;
+    if (!sw_sip_find_sdp(sip, &body))
+        return 0;
+    sw_sdp sdp;
+    if (sw_sdp_parse(body, &sdp, t->sdp_media, TRACE_SDP_MEDIA) != 0)
+        return 0;
+    return sw_media_announce(t->o.media, &sdp, number);
+}
+
+/* The first RTP-like packet: announce the SDP of every message so far. */
+static int media_catch_up(sw_trace *t)
+{
+    t->media_live = true;
+    for (size_t i = 0; i < t->npending; i++) {
+        const sw_msg *m = sw_trace_get(t, t->sdp_pending[i]);
+        sw_sip_msg sip;
+        if (m && sw_trace_parse(t, m, &sip, t->hdrs, t->o.max_headers) >= 0 &&
+            announce_sdp(t, &sip, t->sdp_pending[i]))
+            return SW_ENOMEM;
+    }
+    free(t->sdp_pending);
+    t->sdp_pending = NULL;
+    t->npending = t->pending_cap = 0;
+    return 0;
+}
+
 static int on_payload(void *ud, const sw_payload *pl)
 {
     sw_trace *t = ud;
     const char *data = (const char *)pl->data;
     if (!sw_sip_looks_like(data, pl->len)) {
+        if (t->o.media && !t->media_live && pl->transport == SW_TP_UDP && pl->len >= 8 &&
+            (pl->data[0] >> 6) == 2 && media_catch_up(t)) {
+            t->oom = 1;
+            return 1;
+        }
         if (t->o.media && sw_media_udp(t->o.media, pl))
             return 0;
         t->st.non_sip++;
@@ -267,14 +307,23 @@ static int on_payload(void *ud, const sw_payload *pl)
     if ((sip.flags & SW_SIPF_TRUNCATED) || (pl->flags & SW_PAYF_TRUNC))
         t->st.truncated++;
     if (t->o.media && sip.body.len) {
-        sw_str body;
-        if (sw_sip_find_sdp(&sip, &body)) {
-            sw_sdp sdp;
-            if (sw_sdp_parse(body, &sdp, t->sdp_media, TRACE_SDP_MEDIA) == 0 &&
-                sw_media_announce(t->o.media, &sdp, t->count)) {
+        if (t->media_live || !t->o.keep) {
+            if (announce_sdp(t, &sip, t->count)) {
                 t->oom = 1;
                 return 1;
             }
+        } else {
+            if (t->npending == t->pending_cap) {
+                size_t nc = t->pending_cap ? t->pending_cap * 2 : 256;
+                uint64_t *np = realloc(t->sdp_pending, nc * sizeof *np);
+                if (!np) {
+                    t->oom = 1;
+                    return 1;
+                }
+                t->sdp_pending = np;
+                t->pending_cap = nc;
+            }
+            t->sdp_pending[t->npending++] = t->count;
         }
     }
     if (t->sink) {
