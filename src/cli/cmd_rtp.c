@@ -136,12 +136,12 @@ int sw_cmd_rtp(int argc, char **argv)
     if (fmt == SW_FMT_TSV)
         fputs("stream\tcall\tcall_id\tstart\tend\tsrc_ip\tsrc_port\tdst_ip\tdst_port\tssrc\tpt\t"
               "codec\tpackets\tlost\tlost_pct\tdelta_min_ms\tdelta_mean_ms\tdelta_max_ms\t"
-              "jitter_mean_ms\tjitter_max_ms\tout_of_order\tmarkers\tsdp_msg\n",
+              "jitter_mean_ms\tjitter_max_ms\tout_of_order\tmarkers\tsdp_msg\tr_factor\tmos\n",
               f);
     else if (fmt == SW_FMT_TEXT)
-        fprintf(f, "%4s %5s  %-22s    %-22s %-10s %-8s %7s %13s %8s %8s %8s\n", "#", "call",
+        fprintf(f, "%4s %5s  %-22s    %-22s %-10s %-8s %7s %13s %8s %8s %8s %4s\n", "#", "call",
                 "source", "destination", "ssrc", "codec", "packets", "lost", "delta ms",
-                "jit avg", "jit max");
+                "jit avg", "jit max", "MOS");
     uint32_t last_call = UINT32_MAX - 1;
     for (size_t i = 0; i < nr; i++) {
         const sw_rtp_stream *s = rows[i].s;
@@ -152,6 +152,7 @@ int sw_cmd_rtp(int argc, char **argv)
         double pct = s->expected ? 100.0 * (double)s->lost / (double)s->expected : 0;
         double dmean = s->nregular ? s->delta_sum_ms / (double)s->nregular : 0;
         double jmean = s->jitter_mean_ms;
+        sw_rtp_quality qq = sw_rtp_quality_of(s);
         if (fmt == SW_FMT_TSV) {
             fprintf(f, "%zu\t", rows[i].idx + 1);
             if (k)
@@ -166,10 +167,11 @@ int sw_cmd_rtp(int argc, char **argv)
             epoch(f, s->t_last);
             fprintf(f,
                     "\t%s\t%u\t%s\t%u\t0x%08" PRIX32 "\t%u\t%s\t%" PRIu64 "\t%" PRId64
-                    "\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%" PRIu64 "\t%u\t%" PRIu64 "\n",
+                    "\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%" PRIu64 "\t%u\t%" PRIu64
+                    "\t%.1f\t%.2f\n",
                     sa, s->sport, da, s->dport, s->ssrc, s->pt, s->codec, s->packets, s->lost,
                     pct, s->delta_min_ms, dmean, s->delta_max_ms, jmean, s->jitter_max_ms,
-                    s->out_of_order, s->markers, s->sdp_msg);
+                    s->out_of_order, s->markers, s->sdp_msg, qq.r, qq.mos);
         } else if (fmt == SW_FMT_JSON) {
             fprintf(f, "{\"stream\":%zu,\"call\":", rows[i].idx + 1);
             if (k)
@@ -194,10 +196,12 @@ int sw_cmd_rtp(int argc, char **argv)
                     ",\"expected\":%" PRIu64 ",\"lost\":%" PRId64 ",\"lost_pct\":%.2f,"
                     "\"delta_min_ms\":%.3f,\"delta_mean_ms\":%.3f,\"delta_max_ms\":%.3f,"
                     "\"jitter_mean_ms\":%.3f,\"jitter_max_ms\":%.3f,\"out_of_order\":%" PRIu64
-                    ",\"markers\":%u,\"payload_changed\":%s,\"sdp_msg\":%" PRIu64 "}\n",
+                    ",\"markers\":%u,\"payload_changed\":%s,\"sdp_msg\":%" PRIu64
+                    ",\"r_factor\":%.1f,\"mos\":%.2f,\"mos_codec_known\":%s,\"dtmf\":\"%s\"}\n",
                     s->clock, s->packets, s->bytes, s->expected, s->lost, pct, s->delta_min_ms,
                     dmean, s->delta_max_ms, jmean, s->jitter_max_ms, s->out_of_order,
-                    s->markers, s->pt_changed ? "true" : "false", s->sdp_msg);
+                    s->markers, s->pt_changed ? "true" : "false", s->sdp_msg, qq.r, qq.mos,
+                    qq.codec_known ? "true" : "false", s->dtmf);
         } else {
             if (rows[i].call != last_call) {
                 if (k) {
@@ -214,9 +218,9 @@ int sw_cmd_rtp(int argc, char **argv)
             snprintf(dst, sizeof dst, s->dst.family == 6 ? "[%s]:%u" : "%s:%u", da, s->dport);
             snprintf(lost, sizeof lost, "%" PRId64 " (%.1f%%)", s->lost, pct);
             fprintf(f, "%4zu %5s  %-22s -> %-22s 0x%08" PRIX32 " %-8s %7" PRIu64
-                       " %13s %8.1f %8.2f %8.2f\n",
+                       " %13s %8.1f %8.2f %8.2f %4.1f\n",
                     rows[i].idx + 1, k ? "" : "-", src, dst, s->ssrc, s->codec, s->packets, lost,
-                    dmean, jmean, s->jitter_max_ms);
+                    dmean, jmean, s->jitter_max_ms, qq.mos);
         }
     }
     if (fmt == SW_FMT_TEXT && nr == 0)

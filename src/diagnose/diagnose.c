@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 
 #include "rules_text.h"
 
@@ -1621,6 +1622,54 @@ static void rule_media(sw_diag *d)
     free(cnt);
 }
 
+/* poor-quality and dtmf: per stream, from what the media stage measured. */
+static const char *clock_of(sw_diag *d, int64_t ns)
+{
+    time_t t = (time_t)(ns / 1000000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    return str(d, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static const char *addr_port(sw_diag *d, const sw_addr *a, uint16_t port)
+{
+    char t[64];
+    sw_addr_str(a, t, sizeof t);
+    return str(d, a->family == 6 ? "[%s]:%u" : "%s:%u", t, port);
+}
+
+static void rule_media_quality(sw_diag *d)
+{
+    if (!d->media)
+        return;
+    const sw_corr *c = d->c;
+    for (size_t j = 0; j < sw_media_nstreams(d->media); j++) {
+        const sw_rtp_stream *s = sw_media_stream(d->media, j);
+        uint32_t call = s->sdp_msg ? sw_corr_msg_call(c, s->sdp_msg) : SW_NONE;
+        uint64_t key = (1ull << 62) | j;
+        if (s->dtmf_n) {
+            sw_finding *f = emit_keyed(d, "dtmf", SW_SEV_INFO, call, key, s->sdp_msg,
+                                       ARGS(addr_port(d, &s->src, s->sport), str(d, "%s", s->dtmf),
+                                            addr_port(d, &s->dst, s->dport)));
+            evidence(d, f, s->sdp_msg, "sdp-stream", NULL, 0);
+        }
+        if (s->packets < 50 || !s->clock)
+            continue; /* too short to judge, or no clock to judge jitter by */
+        sw_rtp_quality q = sw_rtp_quality_of(s);
+        if (q.loss_pct <= 5.0 && s->jitter_mean_ms <= 30.0 && q.mos >= 3.5)
+            continue;
+        double dmax = s->delta_max_ms;
+        sw_finding *f = emit_keyed(
+            d, "poor-quality", SW_SEV_WARNING, call, key, s->sdp_msg,
+            ARGS(addr_port(d, &s->src, s->sport), addr_port(d, &s->dst, s->dport),
+                 str(d, "%.1f", q.mos), num(d, s->packets), str(d, "%s", s->codec),
+                 clock_of(d, s->t_first), clock_of(d, s->t_last), str(d, "%" PRId64, s->lost),
+                 str(d, "%.1f", q.loss_pct), str(d, "%.1f", s->jitter_mean_ms),
+                 str(d, "%.1f", s->jitter_max_ms), str(d, "%.0f", dmax), str(d, "%.0f", q.r)));
+        evidence(d, f, s->sdp_msg, "sdp-stream", NULL, 0);
+    }
+}
+
 static void rule_scanner(sw_diag *d)
 {
     const sw_corr *c = d->c;
@@ -1729,6 +1778,7 @@ static const rule RULES[] = {
     {"nat-private-address", rule_nat},
     {"scanner-activity", rule_scanner},
     {"one-way-audio no-media", rule_media},
+    {"poor-quality dtmf", rule_media_quality},
 };
 
 const char *const *sw_diag_rule_ids(void)

@@ -450,12 +450,45 @@ static const rule_text RULE_TEXTS[] = {
       "межсетевой экран) и что точка записи видит путь медиа (при direct media RTP может идти "
       "мимо АТС)."}},
 
+    /* {1} source {2} destination {3} MOS {4} packets {5} codec {6} from {7} to (UTC clock)
+     * {8} lost {9} loss % {10} mean jitter {11} max jitter {12} largest gap ms {13} R */
+    {"poor-quality",
+     {"Poor audio from {1} to {2}: MOS {3}", "Плохой звук от {1} к {2}: MOS {3}"},
+     {"{4} RTP packets ({5}) from {1} to {2} between {6} and {7} UTC: {8} lost ({9} %), mean "
+      "jitter {10} ms (largest {11} ms), longest gap between packets {12} ms. The E-model "
+      "estimate (ITU-T G.107) is R {13}, MOS {3}.",
+      "{4} RTP-пакетов ({5}) от {1} к {2} с {6} по {7} UTC: потеряно {8} ({9} %), средний "
+      "джиттер {10} мс (наибольший {11} мс), самая длинная пауза между пакетами {12} мс. "
+      "Оценка по E-модели (ITU-T G.107): R {13}, MOS {3}."},
+     {"Listeners hear gaps, choppy or robotic audio.",
+      "Слушатель слышит пропадания, прерывистый или «роботизированный» звук."},
+     {"Loss and jitter come from the path between these hosts: check the links (Wi-Fi, VPN, "
+      "congested uplinks), QoS for RTP (DSCP EF) on routers and switches, the bandwidth the "
+      "codec needs, and the sending host's load. A capture closer to the sender shows whether "
+      "the damage happens before or after this capture point.",
+      "Потери и джиттер возникают на пути между этими узлами: проверьте каналы (Wi-Fi, VPN, "
+      "перегруженные аплинки), QoS для RTP (DSCP EF) на маршрутизаторах и коммутаторах, "
+      "полосу для кодека и загрузку отправителя. Запись ближе к отправителю покажет, до или "
+      "после этой точки возникают повреждения."}},
+    /* {1} sender {2} digits {3} receiver */
+    {"dtmf",
+     {"DTMF from {1}: {2}", "DTMF от {1}: {2}"},
+     {"{1} sent the digits {2} to {3} as RFC 4733 telephone events in the RTP stream.",
+      "{1} отправил цифры {2} к {3} событиями RFC 4733 (telephone-event) в RTP-потоке."},
+     {"Informational: the digits reached the network; if an IVR or voicemail did not react, "
+      "check that both sides agreed on telephone-event in the SDP.",
+      "Для сведения: цифры ушли в сеть; если IVR или голосовая почта не отреагировали, "
+      "проверьте, что обе стороны согласовали telephone-event в SDP."},
+     {"Nothing to do unless digits were expected elsewhere (SIP INFO, in-band).",
+      "Ничего делать не нужно, если цифры не ожидались другим способом (SIP INFO, в звуке)."}},
+
 };
 
 static const evidence_text EVIDENCE_TEXTS[] = {
     {"req-original", {"first {1}", "первый {1}"}},
     {"st-interval", {"Session-Expires: {1}", "Session-Expires: {1}"}},
     {"sdp-offer", {"SDP offer: media at {1}", "SDP-предложение: медиа на {1}"}},
+    {"sdp-stream", {"the SDP that announced the stream's address", "SDP, объявивший адрес этого потока"}},
     {"sdp-answer", {"SDP answer: media at {1}", "SDP-ответ: медиа на {1}"}},
     {"media-end", {"the call ends after {1} s", "вызов завершён через {1} с"}},
     {"st-refresh-failed", {"session refresh {1}: {2}", "обновление сессии {1}: {2}"}},

@@ -351,20 +351,32 @@ static const ann *lookup(const sw_media *m, const sw_addr *a, uint16_t port)
     return id == UINT32_MAX ? NULL : &m->anns[id];
 }
 
-static void codec_of(const ann *e, uint8_t pt, char *name, size_t len, uint32_t *clock)
+/* The payload type's name and clock: the SDP of the address the stream was
+ * matched with, then the other side's SDP (e2), then the static table. */
+static void codec_of2(const ann *e, const ann *e2, uint8_t pt, char *name, size_t len,
+                      uint32_t *clock)
 {
-    for (size_t i = 0; e && i < e->nmaps; i++)
-        if (e->maps[i].pt == pt) {
-            snprintf(name, len, "%s", e->maps[i].name);
-            *clock = e->maps[i].clock;
-            return;
-        }
+    for (int k = 0; k < 2; k++) {
+        const ann *a = k ? e2 : e;
+        for (size_t i = 0; a && i < a->nmaps; i++)
+            if (a->maps[i].pt == pt) {
+                snprintf(name, len, "%s", a->maps[i].name);
+                *clock = a->maps[i].clock;
+                return;
+            }
+    }
     const char *s = sw_rtp_static_name(pt);
     if (s)
         snprintf(name, len, "%s", s);
     else
         snprintf(name, len, "PT%u", pt);
     *clock = sw_rtp_static_clock(pt);
+}
+
+static bool ann_eq_addr(const ann *e, const sw_addr *a, uint16_t port)
+{
+    sw_addr k = key_addr(a);
+    return e->k.port == port && !memcmp(&e->k.addr, &k, sizeof k);
 }
 
 static sw_rtp_stream *stream_get(sw_media *m, const sw_payload *pl, uint32_t ssrc, const ann *e)
@@ -410,6 +422,9 @@ static sw_rtp_stream *stream_get(sw_media *m, const sw_payload *pl, uint32_t ssr
     s->ssrc = ssrc;
     s->sdp_msg = e ? e->msg : 0;
     s->ann = e ? (uint32_t)(e - m->anns) : UINT32_MAX;
+    const ann *o = e && ann_eq_addr(e, &pl->dst, pl->dport) ? lookup(m, &pl->src, pl->sport)
+                                                             : lookup(m, &pl->dst, pl->dport);
+    s->ann2 = o && o != e ? (uint32_t)(o - m->anns) : UINT32_MAX;
     s->first_frame = pl->frame;
     s->t_first = pl->ts_ns;
     return s;
@@ -424,13 +439,35 @@ static bool is_cn(uint8_t pt) { return pt == 13 || pt == 19; } /* comfort noise 
  * not one with the marker bit (a talkspurt starts after silence), not
  * comfort noise or the packet after it. These are also the rules of
  * Wireshark's RTP stream analysis, so the figures compare with tshark's. */
-static void stream_packet(sw_rtp_stream *s, const sw_rtp_hdr *h, int64_t now, const ann *e)
+/* RFC 4733 telephone events: one digit per event (a new RTP timestamp). */
+static void dtmf_event(sw_rtp_stream *s, const sw_rtp_hdr *h, const uint8_t *payload)
+{
+    if (h->payload_len < 4)
+        return;
+    if (s->dtmf_n && s->dtmf_ts == h->ts)
+        return; /* the same event again (updates, the end packets) */
+    static const char digits[] = "0123456789*#ABCD";
+    uint8_t ev = payload[0];
+    if (ev >= 16)
+        return; /* not a key: fax and modem tones (ANS, CNG, ...), line events */
+    char c = digits[ev];
+    if (s->dtmf_n + 1 < sizeof s->dtmf)
+        s->dtmf[s->dtmf_n] = c;
+    s->dtmf_n++;
+    s->dtmf[SW_MIN(s->dtmf_n, sizeof s->dtmf - 1)] = '\0';
+    s->dtmf_ts = h->ts;
+}
+
+static void stream_packet(sw_rtp_stream *s, const sw_rtp_hdr *h, const uint8_t *pkt, int64_t now,
+                          const ann *e, const ann *e2)
 {
     char name[24];
     uint32_t clock;
-    codec_of(e, h->pt, name, sizeof name, &clock);
-    if (sw_str_ieq_cstr(sw_str_cstr(name), "telephone-event"))
+    codec_of2(e, e2, h->pt, name, sizeof name, &clock);
+    if (sw_str_ieq_cstr(sw_str_cstr(name), "telephone-event")) {
         clock = 0;
+        dtmf_event(s, h, pkt + h->hdr_len);
+    }
     if (s->packets == 0) {
         s->pt = h->pt;
         memcpy(s->codec, name, sizeof s->codec);
@@ -478,7 +515,10 @@ static void stream_packet(sw_rtp_stream *s, const sw_rtp_hdr *h, int64_t now, co
         double d = delta - ts_ms;
         if (d < 0)
             d = -d;
-        s->jitter_ms = (15.0 * s->jitter_ms + d) / 16.0;
+        /* A jump of seconds between timestamp and arrival is a discontinuity (the
+         * sender restarted its clock, or switched media), not network jitter. */
+        if (d < 2000.0)
+            s->jitter_ms = (15.0 * s->jitter_ms + d) / 16.0;
     }
     bool regular = !h->marker && !is_cn(h->pt) && !is_cn(s->prev_pt);
     if (regular) {
@@ -527,7 +567,8 @@ bool sw_media_udp(sw_media *m, const sw_payload *pl)
                 sw_addr_eq(&s->src, &pl->src) && sw_addr_eq(&s->dst, &pl->dst) &&
                 s->ann != UINT32_MAX && !m->anns[s->ann].not_rtp) {
                 m->st.rtp_packets++;
-                stream_packet(s, &h, pl->ts_ns, &m->anns[s->ann]);
+                stream_packet(s, &h, pl->data, pl->ts_ns, &m->anns[s->ann],
+                              s->ann2 != UINT32_MAX ? &m->anns[s->ann2] : NULL);
                 return true;
             }
         }
@@ -552,8 +593,62 @@ bool sw_media_udp(sw_media *m, const sw_payload *pl)
     m->st.rtp_packets++;
     sw_rtp_stream *s = stream_get(m, pl, h.ssrc, e);
     if (s) {
-        stream_packet(s, &h, pl->ts_ns, e);
+        stream_packet(s, &h, pl->data, pl->ts_ns, e,
+                      s->ann2 != UINT32_MAX ? &m->anns[s->ann2] : NULL);
         m->flow_cache[slot] = (uint32_t)(s - m->streams) + 1;
     }
     return true;
+}
+
+/* ---- E-model (ITU-T G.107), as passive monitors use it ------------------
+ *
+ *   R = R0 - Id - Ie,eff            (Is folded into R0, A = 0)
+ *   R0 = 93.2                       (G.107 defaults: 94.77 - 1.41 - rounding)
+ *   Id = 0.024 d + 0.11 (d - 177.3) when d > 177.3 ms, d the one-way delay
+ *   Ie,eff = Ie + (95 - Ie) * Ppl / (Ppl + Bpl)   (random loss, BurstR = 1)
+ *   MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R)  (R clamped to 0..100)
+ *
+ * A capture at one point does not show the mouth-to-ear delay; it is assumed
+ * as 20 ms of packetisation, a jitter buffer of twice the mean jitter (at
+ * least 40 ms) and 25 ms of codec and network. Ie and Bpl per codec from
+ * ITU-T G.113 appendix I (with packet loss concealment); wideband codecs
+ * (G.722, Opus) are rated on the narrowband scale with G.711's values, an
+ * approximation that the man page states. */
+static const struct {
+    const char *name;
+    double ie, bpl;
+} codec_ie[] = {
+    {"PCMU", 0, 25.1}, {"PCMA", 0, 25.1},    {"G722", 0, 25.1},  {"opus", 0, 25.1},
+    {"G729", 11, 19.0}, {"G729a", 11, 19.0}, {"G723", 15, 16.1}, {"GSM", 20, 10.0},
+    {"iLBC", 11, 32.0}, {"speex", 11, 19.0}, {"G726-32", 7, 25.1}, {"G728", 7, 25.1},
+};
+
+sw_rtp_quality sw_rtp_quality_of(const sw_rtp_stream *s)
+{
+    sw_rtp_quality q;
+    memset(&q, 0, sizeof q);
+    double ie = 0, bpl = 25.1;
+    for (size_t i = 0; i < SW_ARRAY_LEN(codec_ie); i++)
+        if (sw_str_ieq_cstr(sw_str_cstr(s->codec), codec_ie[i].name)) {
+            ie = codec_ie[i].ie;
+            bpl = codec_ie[i].bpl;
+            q.codec_known = true;
+            break;
+        }
+    q.loss_pct = s->expected && s->lost > 0 ? 100.0 * (double)s->lost / (double)s->expected : 0;
+    double jb = 2 * s->jitter_mean_ms;
+    q.delay_ms = 20 + (jb < 40 ? 40 : jb) + 25;
+    double d = q.delay_ms;
+    double id = 0.024 * d + (d > 177.3 ? 0.11 * (d - 177.3) : 0);
+    double ie_eff = ie + (95 - ie) * q.loss_pct / (q.loss_pct + bpl);
+    double r = 93.2 - id - ie_eff;
+    if (r < 0)
+        r = 0;
+    if (r > 100)
+        r = 100;
+    q.r = r;
+    q.mos = 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
+    if (q.mos < 1)
+        q.mos = 1;
+    return q;
 }

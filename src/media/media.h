@@ -64,6 +64,9 @@ typedef struct sw_rtp_stream {
     uint64_t out_of_order;  /* packets older than the highest sequence number seen */
     uint64_t seq_jumps;     /* restarts: a jump of more than 3000 */
     uint32_t markers;
+    char dtmf[24];          /* RFC 4733 digits in order (0-9 * # A-D), NUL-terminated */
+    uint32_t dtmf_n;        /* events, also those past what dtmf holds */
+    uint32_t dtmf_ts;       /* RTP timestamp of the last event */
     double delta_min_ms, delta_max_ms, delta_sum_ms; /* arrival deltas, regular packets */
     uint64_t nregular;      /* packets counted in the deltas (see media.c) */
     double jitter_ms;       /* RFC 3550 interarrival jitter after the last packet */
@@ -75,6 +78,7 @@ typedef struct sw_rtp_stream {
     int64_t last_arrival;
     uint8_t prev_pt;
     uint32_t ann;           /* the announcement it was matched with (media.c) */
+    uint32_t ann2;          /* the other side's, UINT32_MAX when none */
 } sw_rtp_stream;
 
 typedef struct sw_media_stats {
@@ -100,6 +104,18 @@ int sw_media_announce(sw_media *m, const sw_sdp *sdp, uint64_t msg);
 /* A UDP payload that is not SIP: true when it belonged to announced media
  * (RTP or RTCP), false otherwise. */
 bool sw_media_udp(sw_media *m, const sw_payload *pl);
+
+/* Listening quality of a stream by the ITU-T G.107 E-model, simplified as
+ * passive monitors do (the parameters are documented in media.c and the man
+ * page): R-factor (0-100) and MOS (1-4.5) from the codec's equipment
+ * impairment, the packet loss and an assumed mouth-to-ear delay. */
+typedef struct sw_rtp_quality {
+    double r, mos;
+    double loss_pct;  /* what the loss impairment used */
+    double delay_ms;  /* the assumed one-way delay */
+    bool codec_known; /* false: the codec is not in the table (G.711 values used) */
+} sw_rtp_quality;
+sw_rtp_quality sw_rtp_quality_of(const sw_rtp_stream *s);
 
 size_t sw_media_nstreams(const sw_media *m);
 /* Streams in order of their first packet. */

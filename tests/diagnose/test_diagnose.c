@@ -655,6 +655,90 @@ static const char *media_case(int a_sends, int b_sends, bool any_rtp)
     return ids;
 }
 
+/* poor-quality (a stream losing a quarter of its packets) and dtmf (RFC 4733
+ * events in the other direction), on the same one-call model. */
+static void test_media_quality_rules(void **state)
+{
+    (void)state;
+    const char *sdp_b = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
+                        "m=audio 5000 RTP/AVP 0\r\n";
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL, SDP_PCMU},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL, sdp_b},
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL, NULL},
+        {0, "BYE sip:b@y SIP/2.0", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL, NULL},
+    };
+    model md = build(s, N(s), 3000);
+    sw_media *me = sw_media_new(NULL);
+    sw_sip_header hd[64];
+    for (uint64_t n = 1; n <= 2; n++) {
+        sw_sip_msg sip;
+        assert_true(sw_trace_parse(md.t, sw_trace_get(md.t, n), &sip, hd, 64) >= 0);
+        sw_str body;
+        assert_true(sw_sip_find_sdp(&sip, &body));
+        sw_sdp sdp;
+        sw_sdp_media mm[2];
+        sw_sdp_parse(body, &sdp, mm, 2);
+        assert_int_equal(sw_media_announce(me, &sdp, n), 0);
+    }
+    int64_t t0 = sw_trace_get(md.t, 2)->ts_ns + 100000000;
+    uint8_t b[172];
+    for (int from_b = 0; from_b < 2; from_b++)
+        for (int i = 0; i < 200; i++) {
+            if (from_b && i % 4 == 3)
+                continue; /* B -> A loses 25 % */
+            memset(b, 0, sizeof b);
+            b[0] = 0x80;
+            b[1] = (!from_b && i >= 100 && i < 103) ? 101 : 0; /* A sends one DTMF event */
+            b[2] = (uint8_t)(i >> 8);
+            b[3] = (uint8_t)i;
+            uint32_t ts = b[1] == 101 ? 16000 : (uint32_t)(160 * i);
+            b[4] = (uint8_t)(ts >> 24);
+            b[5] = (uint8_t)(ts >> 16);
+            b[6] = (uint8_t)(ts >> 8);
+            b[7] = (uint8_t)ts;
+            b[11] = (uint8_t)(from_b + 1);
+            b[12] = 5; /* digit 5 */
+            sw_payload pl;
+            memset(&pl, 0, sizeof pl);
+            pl.src.family = pl.dst.family = 4;
+            memcpy(pl.src.a, from_b ? (uint8_t[]){10, 0, 0, 2} : (uint8_t[]){10, 0, 0, 1}, 4);
+            memcpy(pl.dst.a, from_b ? (uint8_t[]){10, 0, 0, 1} : (uint8_t[]){10, 0, 0, 2}, 4);
+            pl.sport = from_b ? 5000 : 4000;
+            pl.dport = from_b ? 4000 : 5000;
+            pl.transport = SW_TP_UDP;
+            pl.data = b;
+            pl.len = sizeof b;
+            pl.ts_ns = t0 + (int64_t)i * 20000000;
+            assert_true(sw_media_udp(me, &pl));
+        }
+    sw_diag *d = sw_diag_new(md.t, md.c, SW_KB_EN);
+    sw_diag_set_media(d, me);
+    assert_int_equal(sw_diag_run(d, NULL), 0);
+    bool poor = false, dtmf = false;
+    for (size_t i = 0; i < sw_diag_count(d); i++) {
+        const sw_finding *f = sw_diag_finding(d, i);
+        if (!strcmp(f->id, "poor-quality")) {
+            poor = true;
+            assert_int_equal(f->severity, SW_SEV_WARNING);
+            assert_non_null(strstr(f->title, "from 10.0.0.2:5000 to 10.0.0.1:4000"));
+            assert_non_null(strstr(f->cause, "49 lost (24.6 %)"));
+            const uint64_t ev[] = {1}; /* the SDP whose address the stream went to */
+            assert_evidence(f, ev, 1);
+        } else if (!strcmp(f->id, "dtmf")) {
+            dtmf = true;
+            assert_int_equal(f->severity, SW_SEV_INFO);
+            assert_non_null(strstr(f->title, "10.0.0.1:4000: 5"));
+        } else {
+            fail_msg("unexpected finding %s", f->id);
+        }
+    }
+    assert_true(poor && dtmf);
+    sw_diag_free(d);
+    sw_media_free(me);
+    drop(&md);
+}
+
 static void test_media_rules(void **state)
 {
     (void)state;
@@ -697,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_scanner),
         cmocka_unit_test(test_session_timer_expiry),
         cmocka_unit_test(test_media_rules),
+        cmocka_unit_test(test_media_quality_rules),
         cmocka_unit_test(test_texts_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -187,6 +187,60 @@ static void test_fuzz_rtpmap_without_name(void **state)
     sw_media_free(m);
 }
 
+/* E-model figures: G.711 without loss is "toll quality"; loss and a codec's
+ * own impairment lower it; the table's values are the ones documented. */
+static void test_quality(void **state)
+{
+    (void)state;
+    sw_rtp_stream s;
+    memset(&s, 0, sizeof s);
+    strcpy(s.codec, "PCMU");
+    s.expected = 1000;
+    s.packets = 1000;
+    sw_rtp_quality q = sw_rtp_quality_of(&s);
+    assert_true(q.codec_known);
+    assert_true(q.r > 90 && q.r < 93.2 && q.mos > 4.3 && q.mos < 4.5);
+    assert_true(q.delay_ms == 85.0); /* 20 + 40 + 25 */
+    s.lost = 100;                    /* 10 % */
+    q = sw_rtp_quality_of(&s);
+    assert_true(q.loss_pct > 9.9 && q.loss_pct < 10.1);
+    assert_true(q.mos > 3.0 && q.mos < 3.6);
+    s.lost = 0;
+    strcpy(s.codec, "G729");
+    q = sw_rtp_quality_of(&s);
+    assert_true(q.mos > 3.9 && q.mos < 4.2);
+    strcpy(s.codec, "X-unknown");
+    assert_false(sw_rtp_quality_of(&s).codec_known);
+    s.jitter_mean_ms = 150; /* a 300 ms jitter buffer: delay impairment */
+    q = sw_rtp_quality_of(&s);
+    assert_true(q.delay_ms == 345.0 && q.mos < 4.0);
+}
+
+/* RFC 4733: one digit per event (new timestamp), however many packets carry
+ * it; tones that are not keys are not digits. */
+static void test_dtmf(void **state)
+{
+    (void)state;
+    sw_media *m = announced();
+    uint8_t b[200];
+    const struct {
+        uint8_t ev;
+        uint32_t ts;
+    } seq[] = {{1, 1000}, {1, 1000}, {1, 1000}, {11, 2000}, {11, 2000}, {36, 3000}, {10, 4000}};
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        size_t n = rtp(b, 101, (uint16_t)i, seq[i].ts, 9, false);
+        b[12] = seq[i].ev;
+        b[13] = 0x0A;
+        b[14] = 0;
+        b[15] = 160;
+        send_pkt(m, b, n, (int64_t)i * 50000000);
+    }
+    const sw_rtp_stream *s = sw_media_stream(m, 0);
+    assert_string_equal(s->dtmf, "1#*");
+    assert_int_equal(s->dtmf_n, 3);
+    sw_media_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +248,8 @@ int main(void)
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_jitter),
         cmocka_unit_test(test_fuzz_rtpmap_without_name),
+        cmocka_unit_test(test_quality),
+        cmocka_unit_test(test_dtmf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
