@@ -178,6 +178,7 @@ int sw_cmd_diagnose(int argc, char **argv)
             keep[i] = k;
         }
     }
+    ro.media = mdl.media;
     sw_render_diagnosis(stdout, &ro, mdl.trace, mdl.corr, d, (const char *const *)mdl.inputs,
                         mdl.ninputs, keep);
     size_t errors = 0;

@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include "render.h"
 
+#include "../media/media.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -143,9 +145,14 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         fprintf(f, "],\"messages\":%zu,\"calls\":%zu,\"calls_by_state\":{", sw_trace_count(t), s.calls);
         for (int k = 0; k < 8; k++)
             fprintf(f, "%s\"%s\":%zu", k ? "," : "", sw_call_state_name((sw_call_state)k), s.by_state[k]);
-        fprintf(f, "},\"registrations\":%zu,\"registrations_failed\":%zu,\"errors\":%zu,"
-                   "\"warnings\":%zu,\"infos\":%zu,\"conversations\":[",
-                s.regs, s.reg_failed, ne, nw, ni);
+        fprintf(f, "},\"registrations\":%zu,\"registrations_failed\":%zu,", s.regs,
+                s.reg_failed);
+        if (o->media)
+            fprintf(f, "\"rtp_streams\":%zu,\"rtp_packets\":%" PRIu64 ",",
+                    sw_media_nstreams(o->media), sw_media_stats_get(o->media)->rtp_packets);
+        else
+            fputs("\"rtp_streams\":null,\"rtp_packets\":null,", f);
+        fprintf(f, "\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"conversations\":[", ne, nw, ni);
         bool first = true;
         for (size_t i = 0; i < sw_corr_ncalls(c); i++) {
             const sw_call *k = sw_corr_call(c, (uint32_t)i);
@@ -221,6 +228,17 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
     }
     if (s.regs)
         fprintf(f, ", %zu %s", s.regs, L(lang, "registrations", "регистраций"));
+    if (o->media) {
+        uint64_t rp = sw_media_stats_get(o->media)->rtp_packets;
+        if (rp)
+            fprintf(f, L(lang, ", %zu RTP streams (%" PRIu64 " packets)",
+                         ", %zu RTP-потоков (%" PRIu64 " пакетов)"),
+                    sw_media_nstreams(o->media), rp);
+        else
+            fputs(L(lang, ", no RTP (media not in the capture: no audio checks)",
+                    ", RTP нет (медиа не записано: звук не проверяется)"),
+                  f);
+    }
     fputs("\n", f);
     if (s.conversations_linked) {
         fputs(L(lang, "Conversations joined across transfers (one recording each):\n",

@@ -38,6 +38,7 @@ typedef struct sw_render_opts {
     bool explain;    /* annotate responses with the knowledge base (text only) */
     sw_kb_lang lang;
     size_t max_headers; /* header array size for re-parsing (256) */
+    const struct sw_media *media; /* RTP streams, when the command measured them */
 } sw_render_opts;
 
 /* history: the header line (tsv) or nothing. */
