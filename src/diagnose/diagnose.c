@@ -1440,6 +1440,18 @@ static int ep_ref_cmp(const void *x, const void *y)
     return (a->port > b->port) - (a->port < b->port);
 }
 
+static bool ep_is(const media_ep *e, const sw_addr *a, uint16_t port)
+{
+    return e->valid && e->port == port && sw_addr_eq(&e->a, a);
+}
+
+static const char *ep_text2(sw_diag *d, const sw_addr *a, uint16_t port)
+{
+    char t[64];
+    sw_addr_str(a, t, sizeof t);
+    return str(d, a->family == 6 ? "[%s]:%u" : "%s:%u", t, port);
+}
+
 static const char *ep_text(sw_diag *d, const media_ep *e)
 {
     char t[64];
@@ -1518,6 +1530,41 @@ static void rule_media(sw_diag *d)
         }
     }
     free(idx);
+    /* media-address-mismatch: RTP to a call's SDP address from an address no SDP
+     * announced (a NAT, an SBC or a media proxy on the way). */
+    for (size_t j = 0; j < sw_media_nstreams(d->media); j++) {
+        const sw_rtp_stream *s = sw_media_stream(d->media, j);
+        if (s->packets < 10 || sw_media_announced(d->media, &s->src, s->sport))
+            continue;
+        uint32_t call = s->sdp_msg ? sw_corr_msg_call(c, s->sdp_msg) : SW_NONE;
+        if (call == SW_NONE || call >= ncalls)
+            continue;
+        const media_ep *er = &eps[2 * call], *ee = &eps[2 * call + 1];
+        const media_ep *to = ep_is(er, &s->dst, s->dport) ? er : ep_is(ee, &s->dst, s->dport) ? ee : NULL;
+        const media_ep *other = to == er ? ee : er;
+        if (!to || !other->valid || ep_is(other, &s->src, s->sport))
+            continue;
+        const sw_call *k = sw_corr_call(c, call);
+        uint64_t sdp = to == er ? k->final_msg : k->invite;
+        char t[64];
+        sw_addr_str(&other->a, t, sizeof t);
+        sw_addr tmp;
+        bool priv = private_literal(sw_str_cstr(t), &tmp);
+        sw_finding *f = emit_keyed(
+            d, "media-address-mismatch", priv ? SW_SEV_WARNING : SW_SEV_INFO, call,
+            (2ull << 61) | j, sdp,
+            ARGS(ep_text2(d, &s->src, s->sport), ep_text(d, other), num(d, sdp), ep_text(d, to),
+                 num(d, s->packets),
+                 priv ? (d->lang == SW_KB_RU
+                             ? " Объявленный адрес частный: это NAT, который не исправил SDP; "
+                               "звук к этой стороне доходит, только если другая сторона "
+                               "отвечает на адрес, с которого пришёл RTP (symmetric RTP)."
+                             : " The announced address is private: a NAT that did not fix the "
+                               "SDP; audio reaches that side only if the other side sends to "
+                               "where its RTP came from (symmetric RTP).")
+                      : ""));
+        evidence(d, f, sdp, "sdp-announced", ARGS(ep_text(d, other)));
+    }
     /* Hosts the capture saw RTP from or to: a call whose media hosts are not
      * among them may simply have its media outside the capture point. */
     size_t nst = sw_media_nstreams(d->media), nhosts = 0;
@@ -1777,7 +1824,7 @@ static const rule RULES[] = {
     {"missing-ack", rule_missing_ack},
     {"nat-private-address", rule_nat},
     {"scanner-activity", rule_scanner},
-    {"one-way-audio no-media", rule_media},
+    {"one-way-audio no-media media-address-mismatch", rule_media},
     {"poor-quality dtmf", rule_media_quality},
 };
 

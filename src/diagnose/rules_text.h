@@ -415,6 +415,27 @@ static const rule_text RULE_TEXTS[] = {
       "отвечайте на неизвестных пользователей так же, как на неверный пароль "
       "(alwaysauthreject)."}},
 
+    /* {1} where RTP came from {2} the address SDP announced {3} that SDP's # {4} where it
+     * went {5} packets {6} private-address sentence or "" */
+    {"media-address-mismatch",
+     {"RTP from {1}, not from the SDP's {2}", "RTP с {1}, а не с адреса из SDP {2}"},
+     {"{5} RTP packets to {4} came from {1}, an address no SDP announced, while the SDP at "
+      "message {3} announced {2} for that side: something on the way (a NAT, an SBC or a media "
+      "proxy) changed the address.{6}",
+      "{5} RTP-пакетов к {4} пришли с {1}, которого не объявлял ни один SDP, хотя SDP в "
+      "сообщении {3} объявил для этой стороны {2}: что-то на пути (NAT, SBC или медиапрокси) "
+      "изменило адрес.{6}"},
+     {"None while each side sends to where media comes from; one-way audio otherwise.",
+      "Нет, пока каждая сторона отправляет звук туда, откуда он приходит; иначе - "
+      "односторонний звук."},
+     {"If audio is one-way, let the PBX or SBC learn the media address from the RTP it "
+      "receives (Asterisk PJSIP rtp_symmetric=yes and force_rport=yes; rtpengine in Kamailio) "
+      "or fix the NAT (turn off the SIP ALG, use STUN or the public address in the device's "
+      "SDP).",
+      "Если звук односторонний, пусть АТС или SBC берёт медиа-адрес из входящего RTP "
+      "(Asterisk PJSIP rtp_symmetric=yes и force_rport=yes; rtpengine в Kamailio) или "
+      "исправьте NAT (отключите SIP ALG, используйте STUN или публичный адрес в SDP "
+      "устройства)."}},
     /* {1} host that hears nothing {2} host whose RTP is missing {3} its SDP address:port
      * {4} message # of that SDP {5} RTP packets the other way {6} seconds of call
      * {7} extra cause sentence ("" or the private-address explanation) */
@@ -488,6 +509,7 @@ static const evidence_text EVIDENCE_TEXTS[] = {
     {"req-original", {"first {1}", "первый {1}"}},
     {"st-interval", {"Session-Expires: {1}", "Session-Expires: {1}"}},
     {"sdp-offer", {"SDP offer: media at {1}", "SDP-предложение: медиа на {1}"}},
+    {"sdp-announced", {"SDP announced {1}", "SDP объявил {1}"}},
     {"sdp-stream", {"the SDP that announced the stream's address", "SDP, объявивший адрес этого потока"}},
     {"sdp-answer", {"SDP answer: media at {1}", "SDP-ответ: медиа на {1}"}},
     {"media-end", {"the call ends after {1} s", "вызов завершён через {1} с"}},

@@ -373,6 +373,11 @@ static void codec_of2(const ann *e, const ann *e2, uint8_t pt, char *name, size_
     *clock = sw_rtp_static_clock(pt);
 }
 
+bool sw_media_announced(const sw_media *m, const sw_addr *a, uint16_t port)
+{
+    return lookup(m, a, port) != NULL;
+}
+
 static bool ann_eq_addr(const ann *e, const sw_addr *a, uint16_t port)
 {
     sw_addr k = key_addr(a);

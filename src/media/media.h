@@ -117,6 +117,9 @@ typedef struct sw_rtp_quality {
 } sw_rtp_quality;
 sw_rtp_quality sw_rtp_quality_of(const sw_rtp_stream *s);
 
+/* Whether some SDP (so far) announced address:port. */
+bool sw_media_announced(const sw_media *m, const sw_addr *a, uint16_t port);
+
 size_t sw_media_nstreams(const sw_media *m);
 /* Streams in order of their first packet. */
 const sw_rtp_stream *sw_media_stream(const sw_media *m, size_t i);

@@ -739,6 +739,75 @@ static void test_media_quality_rules(void **state)
     drop(&md);
 }
 
+/* media-address-mismatch: B's RTP reaches A's SDP address from 10.0.0.9:7000, an
+ * address no SDP announced (B's SDP said 10.0.0.2:5000, a private address: warning). */
+static void test_media_address_mismatch(void **state)
+{
+    (void)state;
+    const char *sdp_b = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
+                        "m=audio 5000 RTP/AVP 0\r\n";
+    const m s[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", NULL, SDP_PCMU},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL, sdp_b},
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fa", "tb", "c1", 1, "ACK", NULL, NULL},
+        {0, "BYE sip:b@y SIP/2.0", BR("3"), "fa", "tb", "c1", 2, "BYE", NULL, NULL},
+    };
+    model md = build(s, N(s), 3000);
+    sw_media *me = sw_media_new(NULL);
+    sw_sip_header hd[64];
+    for (uint64_t n = 1; n <= 2; n++) {
+        sw_sip_msg sip;
+        assert_true(sw_trace_parse(md.t, sw_trace_get(md.t, n), &sip, hd, 64) >= 0);
+        sw_str body;
+        assert_true(sw_sip_find_sdp(&sip, &body));
+        sw_sdp sdp;
+        sw_sdp_media mm[2];
+        sw_sdp_parse(body, &sdp, mm, 2);
+        assert_int_equal(sw_media_announce(me, &sdp, n), 0);
+    }
+    uint8_t b[172];
+    memset(b, 0, sizeof b);
+    b[0] = 0x80;
+    b[11] = 7;
+    for (int i = 0; i < 100; i++) {
+        b[3] = (uint8_t)i;
+        sw_payload pl;
+        memset(&pl, 0, sizeof pl);
+        pl.src.family = pl.dst.family = 4;
+        memcpy(pl.src.a, (uint8_t[]){10, 0, 0, 9}, 4);
+        memcpy(pl.dst.a, (uint8_t[]){10, 0, 0, 1}, 4);
+        pl.sport = 7000;
+        pl.dport = 4000;
+        pl.transport = SW_TP_UDP;
+        pl.data = b;
+        pl.len = sizeof b;
+        pl.ts_ns = sw_trace_get(md.t, 2)->ts_ns + 100000000 + (int64_t)i * 20000000;
+        assert_true(sw_media_udp(me, &pl));
+    }
+    sw_diag *d = sw_diag_new(md.t, md.c, SW_KB_EN);
+    sw_diag_set_media(d, me);
+    assert_int_equal(sw_diag_run(d, NULL), 0);
+    bool mism = false, oneway = false;
+    for (size_t i = 0; i < sw_diag_count(d); i++) {
+        const sw_finding *f = sw_diag_finding(d, i);
+        if (!strcmp(f->id, "media-address-mismatch")) {
+            mism = true;
+            assert_int_equal(f->severity, SW_SEV_WARNING);
+            assert_non_null(strstr(f->title, "RTP from 10.0.0.9:7000, not from the SDP's 10.0.0.2:5000"));
+            const uint64_t ev[] = {2};
+            assert_evidence(f, ev, 1);
+        } else if (!strcmp(f->id, "one-way-audio")) {
+            oneway = true; /* nothing went to B's address */
+        } else {
+            fail_msg("unexpected finding %s", f->id);
+        }
+    }
+    assert_true(mism && oneway);
+    sw_diag_free(d);
+    sw_media_free(me);
+    drop(&md);
+}
+
 static void test_media_rules(void **state)
 {
     (void)state;
@@ -782,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_session_timer_expiry),
         cmocka_unit_test(test_media_rules),
         cmocka_unit_test(test_media_quality_rules),
+        cmocka_unit_test(test_media_address_mismatch),
         cmocka_unit_test(test_texts_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
