@@ -1133,6 +1133,17 @@ static uint32_t session_expires(const sw_sip_msg *m, sw_str *refresher)
     return (uint32_t)se;
 }
 
+/* Seconds as "20 s" or, from two minutes on, "1768 s (29 min 28 s)". */
+static const char *secs_text(sw_diag *d, double secs)
+{
+    bool ru = d->lang == SW_KB_RU;
+    if (secs < 120)
+        return str(d, ru ? "%.0f с" : "%.0f s", secs);
+    long t = (long)(secs + 0.5);
+    return ru ? str(d, "%ld с (%ld мин %ld с)", t, t / 60, t % 60)
+              : str(d, "%ld s (%ld min %ld s)", t, t / 60, t % 60);
+}
+
 /* Whether a message's bytes may hold a Session-Expires header (long or
  * compact form): cheap, so that only those messages are parsed. */
 static bool may_have_se(const sw_trace *t, uint64_t n)
@@ -1216,7 +1227,7 @@ static void rule_session_expiry(sw_diag *d)
         d->text_id = "session-timer:expiry";
         sw_finding *f = emit(d, "session-timer", SW_SEV_ERROR, dl->call, dl->ended,
                              ARGS(num(d, se), status_line(d, last_ok), num(d, last_ok), who,
-                                  ep(d, bye->src), num(d, dl->ended), str(d, "%.0f", el), fails));
+                                  ep(d, bye->src), num(d, dl->ended), secs_text(d, el), fails));
         d->text_id = NULL;
         const sw_sip_msg *r = parse(d, 1, last_ok);
         const sw_sip_header *h = r ? sw_sip_hdr_find(r, sw_str_cstr("Session-Expires")) : NULL;

@@ -286,13 +286,13 @@ static const rule_text RULE_TEXTS[] = {
      * {5} BYE sender {6} BYE # {7} seconds from the last refresh to the BYE
      * {8} refresh attempts that failed (a sentence, or "") */
     {"session-timer:expiry",
-     {"Call ended by the session timer after {7} s", "Вызов завершён сессионным таймером через {7} с"},
+     {"Call ended by the session timer after {7}", "Вызов завершён сессионным таймером через {7}"},
      {"The {2} at message {3} set a session interval of {1} s (Session-Expires) with {4} as the "
       "refresher. No re-INVITE or UPDATE was answered with 2xx after it,{8} and {5} sent BYE at "
-      "message {6}, {7} s later: just when the session expired (RFC 4028 section 10).",
+      "message {6}, {7} later: just when the session expired (RFC 4028 section 10).",
       "{2} (сообщение {3}) установил интервал сессии {1} с (Session-Expires), обновлять сессию "
       "должен {4}. После этого ни один re-INVITE или UPDATE не получил ответа 2xx,{8} и {5} "
-      "отправил BYE (сообщение {6}) через {7} с, ровно когда сессия истекла (RFC 4028, раздел 10)."},
+      "отправил BYE (сообщение {6}) через {7}, ровно когда сессия истекла (RFC 4028, раздел 10)."},
      {"The call was cut off by the timer, not by a person: calls that always drop after the same "
       "time are the sign.",
       "Вызов оборвал таймер, а не абонент: признак этого - вызовы, которые всегда обрываются "
