@@ -24,6 +24,20 @@
 
 const char *sw_addr_str(const sw_addr *a, char *buf, size_t len)
 {
+    if (a->family == 4 && len >= 16) {
+        /* dotted quad by hand: glibc's inet_ntop costs ~1800 instructions */
+        char *o = buf;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = a->a[i];
+            if (v >= 100)
+                *o++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *o++ = (char)('0' + v / 10 % 10);
+            *o++ = (char)('0' + v % 10);
+            *o++ = i < 3 ? '.' : '\0';
+        }
+        return buf;
+    }
     if (a->family == 4)
         return inet_ntop(AF_INET, a->a, buf, (socklen_t)len) ? buf : "?";
     if (a->family == 6)
