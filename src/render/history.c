@@ -159,6 +159,22 @@ static void lb_tsv(linebuf *l, sw_str s)
     const unsigned char *p = (const unsigned char *)s.p;
     size_t run = 0;
     for (size_t i = 0; i < s.len; i++) {
+        /* Eight bytes at a time while none needs escaping (a control byte,
+         * DEL or a backslash): the usual case for Call-IDs and methods. */
+        while (i + 8 <= s.len) {
+            uint64_t v;
+            memcpy(&v, p + i, 8);
+            const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+            uint64_t lt20 = (v - ones * 0x20) & ~v & high;
+            uint64_t x7f = v ^ (ones * 0x7F), x5c = v ^ (ones * 0x5C);
+            uint64_t eq = ((x7f - ones) & ~x7f & high) | ((x5c - ones) & ~x5c & high);
+            if (lt20 | eq)
+                break;
+            run += 8;
+            i += 8;
+        }
+        if (i >= s.len)
+            break;
         unsigned c = p[i];
         if (c >= 0x20 && c != 0x7F && c != '\\') {
             run++;
