@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pcap/pcap.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -58,6 +60,8 @@ struct sw_capture {
 
     uint64_t frames;
     int failed; /* the error code once the input proved damaged (sticky) */
+    pcap_t *live;         /* a live interface (libpcap), else NULL */
+    pcap_dumper_t *dump;  /* -w: every packet read is also written here */
     char err[200];
 };
 
@@ -120,6 +124,8 @@ static size_t need(sw_capture *c, size_t n)
 static uint64_t offset_of(const sw_capture *c) { return c->base + c->pos; }
 
 /* ---- open ------------------------------------------------------------- */
+
+static void live_register(pcap_t *p, bool add);
 
 static int fail(char *err, size_t errlen, int code, const char *msg)
 {
@@ -239,6 +245,12 @@ void sw_capture_close(sw_capture *c)
 {
     if (!c)
         return;
+    if (c->dump)
+        pcap_dump_close(c->dump);
+    if (c->live) {
+        live_register(c->live, false);
+        pcap_close(c->live);
+    }
     if (c->map)
         munmap(c->map, c->maplen);
     if (c->gzf)
@@ -474,12 +486,149 @@ static int next_pcapng(sw_capture *c, sw_packet *p)
     }
 }
 
+/* ---- live interfaces (libpcap) ------------------------------------------ */
+
+static volatile sig_atomic_t live_stop;
+/* Open live handles, so that a stop request (from a signal handler) can break
+ * a read that is waiting: pcap_breakloop() is async-signal-safe. */
+static pcap_t *volatile live_handles[8];
+
+void sw_capture_request_stop(void)
+{
+    live_stop = 1;
+    for (size_t i = 0; i < sizeof live_handles / sizeof live_handles[0]; i++)
+        if (live_handles[i])
+            pcap_breakloop(live_handles[i]);
+}
+
+static void live_register(pcap_t *p, bool add)
+{
+    for (size_t i = 0; i < sizeof live_handles / sizeof live_handles[0]; i++)
+        if (add ? !live_handles[i] : live_handles[i] == p) {
+            live_handles[i] = add ? p : NULL;
+            return;
+        }
+}
+
+int sw_capture_open_live(sw_capture **out, const char *ifname, const char *bpf, char *err,
+                         size_t errlen)
+{
+    *out = NULL;
+    sw_capture *c = calloc(1, sizeof *c);
+    if (!c)
+        return fail(err, errlen, SW_ENOMEM, "out of memory");
+    c->path = strdup(ifname);
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    c->live = pcap_create(ifname, perr);
+    if (!c->path || !c->live) {
+        snprintf(err, errlen, "%s", perr[0] ? perr : "out of memory");
+        sw_capture_close(c);
+        return SW_EIO;
+    }
+    /* Immediate delivery (a live view), a 100 ms read timeout so that a stop
+     * request is seen, whole packets, and a kernel buffer for bursts. */
+    pcap_set_snaplen(c->live, 262144);
+    pcap_set_timeout(c->live, 100);
+    pcap_set_immediate_mode(c->live, 1);
+    pcap_set_buffer_size(c->live, 32 << 20);
+    pcap_set_tstamp_precision(c->live, PCAP_TSTAMP_PRECISION_NANO);
+    int rc = pcap_activate(c->live);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: %s", ifname,
+                 rc == PCAP_ERROR ? pcap_geterr(c->live) : pcap_statustostr(rc));
+        sw_capture_close(c);
+        return SW_EIO;
+    }
+    c->nsec = pcap_get_tstamp_precision(c->live) == PCAP_TSTAMP_PRECISION_NANO;
+    if (bpf && *bpf) {
+        struct bpf_program prog;
+        if (pcap_compile(c->live, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+            pcap_setfilter(c->live, &prog) < 0) {
+            snprintf(err, errlen, "filter '%s': %s", bpf, pcap_geterr(c->live));
+            sw_capture_close(c);
+            return SW_EFORMAT;
+        }
+        pcap_freecode(&prog);
+    }
+    /* DLT values equal LINKTYPE values for the link types decode reads
+     * (Ethernet, Linux cooked v1/v2, raw, null, PPP); DLT_RAW is 12 here. */
+    c->pcap_linktype = (uint32_t)pcap_datalink(c->live);
+    live_register(c->live, true);
+    *out = c;
+    return 0;
+}
+
+int sw_capture_dump_to(sw_capture *c, const char *path, char *err, size_t errlen)
+{
+    if (!c->live)
+        return fail(err, errlen, SW_EFORMAT, "only a live capture can be written");
+    c->dump = pcap_dump_open(c->live, path);
+    if (!c->dump) {
+        snprintf(err, errlen, "%s: %s", path, pcap_geterr(c->live));
+        return SW_EIO;
+    }
+    return 0;
+}
+
+int sw_capture_live_stats(const sw_capture *c, uint64_t *received, uint64_t *dropped,
+                          uint64_t *if_dropped)
+{
+    struct pcap_stat st;
+    if (!c->live || pcap_stats(c->live, &st) < 0)
+        return -1;
+    *received = st.ps_recv;
+    *dropped = st.ps_drop;
+    *if_dropped = st.ps_ifdrop;
+    return 0;
+}
+
+static int next_live(sw_capture *c, sw_packet *p)
+{
+    for (;;) {
+        if (live_stop)
+            return 0;
+        struct pcap_pkthdr *h;
+        const u_char *d;
+        int rc = pcap_next_ex(c->live, &h, &d);
+        if (rc == 0)
+            continue; /* the read timeout: look at the stop flag again */
+        if (rc == PCAP_ERROR_BREAK)
+            return 0;
+        if (rc < 0) {
+            snprintf(c->err, sizeof c->err, "%s", pcap_geterr(c->live));
+            return SW_EIO;
+        }
+        if (c->dump) {
+            pcap_dump((u_char *)c->dump, h, d);
+            pcap_dump_flush(c->dump);
+        }
+        p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000ll +
+                   (int64_t)h->ts.tv_usec * (c->nsec ? 1 : 1000);
+        p->data = d;
+        p->caplen = h->caplen;
+        p->origlen = h->len;
+        p->linktype = c->pcap_linktype;
+        return 1;
+    }
+}
+
 int sw_capture_next(sw_capture *c, sw_packet *p)
 {
     /* Sticky: the cursor may already be past a bad block, and reading on
      * would hand out packets after the damage with a stale error text. */
     if (c->failed)
         return c->failed;
+    if (c->live) {
+        int lr = next_live(c, p);
+        if (lr < 0)
+            c->failed = lr;
+        if (lr == 1) {
+            p->frame = ++c->frames;
+            p->stable = false;
+            p->input = 0;
+        }
+        return lr;
+    }
     int rc = c->fmt == FMT_PCAP ? next_pcap(c, p) : next_pcapng(c, p);
     if (rc < 0)
         c->failed = rc;
@@ -530,6 +679,27 @@ static void heap_down(sw_capset *s, size_t i)
         s->heap[m] = t;
         i = m;
     }
+}
+
+int sw_capset_open_live(sw_capset **out, const char *ifname, const char *bpf, char *err,
+                        size_t errlen)
+{
+    *out = NULL;
+    sw_capset *s = calloc(1, sizeof *s);
+    if (!s || !(s->in = calloc(1, sizeof *s->in)) || !(s->heap = calloc(1, sizeof *s->heap))) {
+        if (s)
+            free(s->in);
+        free(s);
+        return fail(err, errlen, SW_ENOMEM, "out of memory");
+    }
+    s->n = 1;
+    int rc = sw_capture_open_live(&s->in[0].cap, ifname, bpf, err, errlen);
+    if (rc) {
+        sw_capset_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
 }
 
 int sw_capset_open(sw_capset **out, const char *const *paths, size_t n, char *err, size_t errlen)

@@ -81,6 +81,22 @@ uint64_t sw_capture_mapped(const sw_capture *c);
 const char *sw_capture_format(const sw_capture *c);
 void sw_capture_close(sw_capture *c);
 
+/* ---- live interfaces (libpcap) ------------------------------------------ */
+
+/* Opens interface iface ("any" for all) for live capture with an optional BPF
+ * filter; packets are not stable (each is valid until the next read).
+ * sw_capture_next() waits for packets and returns 0 once a stop was
+ * requested. Returns 0 or a negative sw_err with the reason in err. */
+int sw_capture_open_live(sw_capture **out, const char *ifname, const char *bpf, char *err,
+                         size_t errlen);
+/* Also write every packet read to a pcap file (-w). */
+int sw_capture_dump_to(sw_capture *c, const char *path, char *err, size_t errlen);
+/* Asks every live capture to stop at its next read; async-signal-safe. */
+void sw_capture_request_stop(void);
+/* libpcap's counters (pcap_stats): 0, or -1 when not live or unavailable. */
+int sw_capture_live_stats(const sw_capture *c, uint64_t *received, uint64_t *dropped,
+                          uint64_t *if_dropped);
+
 /* ---- several inputs merged in time order ------------------------------- */
 
 typedef struct sw_capset sw_capset;
@@ -92,6 +108,9 @@ int sw_capset_open(sw_capset **out, const char *const *paths, size_t n, char *er
  * Returns 1, or 0 when all inputs are finished. A damaged input ends early;
  * its error is kept (sw_capset_errors) and the other inputs go on. */
 int sw_capset_next(sw_capset *s, sw_packet *p);
+/* A set of one live interface (sw_capture_open_live). */
+int sw_capset_open_live(sw_capset **out, const char *ifname, const char *bpf, char *err,
+                        size_t errlen);
 size_t sw_capset_count(const sw_capset *s);
 sw_capture *sw_capset_get(const sw_capset *s, size_t i);
 /* Number of inputs that ended on an error (their texts via sw_capture_error),

@@ -132,5 +132,6 @@ int sw_cmd_flow(int, char **);
 int sw_cmd_stats(int, char **);
 int sw_cmd_diagnose(int argc, char **argv);
 int sw_cmd_rtp(int argc, char **argv);
+int sw_cmd_live(int argc, char **argv);
 
 #endif

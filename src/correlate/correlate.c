@@ -340,6 +340,8 @@ static uint32_t call_get(sw_corr *c, sw_str call_id, uint64_t number, const sw_m
     k->src = m->src;
     k->dst = m->dst;
     k->t_start = m->ts_ns;
+    k->conversation = id; /* its own until sw_corr_finish() joins linked legs */
+    k->legs = 1;
     c->uf[id] = id;
     if (hi_put(&c->call_ix, h, id))
         return SW_NONE;

@@ -1,0 +1,326 @@
+/*
+ * `sipwhy live -i IFACE [BPF...]`: capture on an interface and show, as it
+ * happens, the SIP messages (--show messages) or each call when it ends
+ * (--show calls, the default), through the same decode, trace and correlate
+ * stages as a capture file. Lines are flushed one by one, for piping.
+ *
+ * This is the first part of live capture: one interface, everything kept in
+ * memory for the run (eviction of finished calls, file rotation, per-call
+ * files and the TUI come later).
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../capture/capture.h"
+#include "../correlate/correlate.h"
+#include "../query/query.h"
+#include "../trace/trace.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: sipwhy live -i IFACE [OPTIONS] [BPF FILTER...]\n"
+    "Capture on a network interface and show SIP as it happens.\n"
+    "\n"
+    "  -i, --interface IFACE  the interface (any: all of them); needs capture rights\n"
+    "      --show WHAT        calls (default): one line per call when it ends, the\n"
+    "                         calls still going when the capture stops at the end;\n"
+    "                         messages: one line per SIP message as it arrives\n"
+    "  -f, --format FMT       text (default) or json (JSON Lines, one object per line)\n"
+    "  -w, --write FILE       also write every captured packet to FILE (pcap)\n"
+    "  -c, --count N          stop after N SIP messages\n"
+    "      --duration SECONDS stop after this long\n"
+    "      --where EXPR       messages: only those EXPR selects (message fields only)\n"
+    "      --lang LANG        en or ru\n"
+    "      --no-explain       do not annotate responses with their meaning\n"
+    "      --limit NAME=N     change a bound (see LIMITS in sipwhy(1))\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "The words after the options form a BPF filter (as tcpdump's); without one every\n"
+    "packet is read, so SIP is found on any port and IP fragments are kept (a port\n"
+    "filter loses the later fragments of a large INVITE). Ctrl-C (SIGINT) or SIGTERM\n"
+    "stops the capture; a summary with libpcap's drop counters goes to stderr.\n";
+
+typedef struct lctx {
+    sw_render_opts ro;
+    const sw_trace *t;
+    sw_corr *corr;
+    sw_query *q;
+    bool show_calls;
+    uint64_t count, seen;
+    bool *printed; /* per call: its line was printed */
+    size_t printed_cap;
+    uint64_t calls_printed;
+    int oom;
+} lctx;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    sw_capture_request_stop();
+}
+
+static bool call_over(const sw_call *k)
+{
+    switch ((sw_call_state)k->state) {
+    case SW_CS_COMPLETED:
+    case SW_CS_CANCELLED:
+    case SW_CS_BUSY:
+    case SW_CS_REJECTED:
+    case SW_CS_FAILED: return k->kind == SW_CALL_INVITE;
+    default: return false;
+    }
+}
+
+static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
+{
+    lctx *l = ud;
+    if (sw_corr_add(l->corr, number, m, sip)) {
+        l->oom = 1;
+        return 1;
+    }
+    l->seen++;
+    if (l->show_calls) {
+        uint32_t call = sw_corr_msg_call(l->corr, number);
+        if (call != SW_NONE) {
+            if (call >= l->printed_cap) {
+                size_t nc = l->printed_cap ? l->printed_cap * 2 : 1024;
+                while (nc <= call)
+                    nc *= 2;
+                bool *np = realloc(l->printed, nc * sizeof *np);
+                if (!np) {
+                    l->oom = 1;
+                    return 1;
+                }
+                memset(np + l->printed_cap, 0, (nc - l->printed_cap) * sizeof *np);
+                l->printed = np;
+                l->printed_cap = nc;
+            }
+            const sw_call *k = sw_corr_call(l->corr, call);
+            if (!l->printed[call] && call_over(k)) {
+                l->printed[call] = true;
+                l->calls_printed++;
+                sw_render_call_line(stdout, &l->ro, l->t, l->corr, call);
+                fflush(stdout);
+            }
+        }
+    } else {
+        bool show = true;
+        if (l->q) {
+            sw_query_ctx ctx;
+            sw_query_ctx_init(&ctx);
+            ctx.trace = l->t;
+            ctx.corr = l->corr;
+            ctx.number = number;
+            ctx.msg = m;
+            ctx.sip = sip;
+            show = sw_query_match_msg(l->q, &ctx);
+        }
+        if (show) {
+            sw_render_history_line(stdout, &l->ro, l->t, number, m, sip,
+                                   sw_corr_msg_flags(l->corr, number));
+            fflush(stdout);
+        }
+    }
+    if (l->count && l->seen >= l->count)
+        return 2; /* enough: stop reading */
+    return 0;
+}
+
+int sw_cmd_live(int argc, char **argv)
+{
+    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE };
+    static const struct option opts[] = {{"interface", required_argument, 0, 'i'},
+                                         {"show", required_argument, 0, O_SHOW},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"write", required_argument, 0, 'w'},
+                                         {"count", required_argument, 0, 'c'},
+                                         {"duration", required_argument, 0, O_DURATION},
+                                         {"where", required_argument, 0, O_WHERE},
+                                         {"lang", required_argument, 0, O_LANG},
+                                         {"no-explain", no_argument, 0, O_NOEXPLAIN},
+                                         {"help", no_argument, 0, 'h'},
+                                         SW_CLI_LIMIT_OPTION,
+                                         {0, 0, 0, 0}};
+    lctx l;
+    memset(&l, 0, sizeof l);
+    l.show_calls = true;
+    l.ro.explain = true;
+    l.ro.lang = (sw_kb_lang)sw_cli_default_lang();
+    const char *iface = NULL, *wfile = NULL, *where = NULL;
+    uint64_t duration = 0;
+    optind = 1;
+    opterr = 0;
+    int c;
+    /* "+": options come first; the words after them are the BPF filter */
+    while ((c = getopt_long(argc, argv, "+:i:f:w:c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': iface = optarg; break;
+        case O_SHOW:
+            if (!strcmp(optarg, "calls"))
+                l.show_calls = true;
+            else if (!strcmp(optarg, "messages"))
+                l.show_calls = false;
+            else {
+                sw_cli_error("live: --show takes calls or messages, not '%s'", optarg);
+                return SW_EXIT_USAGE;
+            }
+            break;
+        case 'f':
+            if (sw_cli_parse_format("live", optarg, (1u << SW_FMT_TEXT) | (1u << SW_FMT_JSON),
+                                    &l.ro.format))
+                return SW_EXIT_USAGE;
+            break;
+        case 'w': wfile = optarg; break;
+        case 'c':
+            if (!sw_str_to_u64(sw_str_cstr(optarg), UINT64_MAX, &l.count) || !l.count) {
+                sw_cli_error("live: --count must be a positive number, not '%s'", optarg);
+                return SW_EXIT_USAGE;
+            }
+            break;
+        case O_DURATION:
+            if (!sw_str_to_u64(sw_str_cstr(optarg), 31536000, &duration) || !duration) {
+                sw_cli_error("live: --duration must be a number of seconds, not '%s'", optarg);
+                return SW_EXIT_USAGE;
+            }
+            break;
+        case O_WHERE: where = optarg; break;
+        case O_LANG: {
+            sw_lang lg;
+            if (sw_cli_parse_lang(optarg, &lg))
+                return SW_EXIT_USAGE;
+            l.ro.lang = (sw_kb_lang)lg;
+            break;
+        }
+        case O_NOEXPLAIN: l.ro.explain = false; break;
+        case SW_OPT_LIMIT:
+            if (sw_cli_parse_limit("live", optarg))
+                return SW_EXIT_USAGE;
+            break;
+        case 'h': fputs(usage, stdout); return SW_EXIT_OK;
+        case ':':
+            sw_cli_error("live: option '%s' needs a value", argv[optind - 1]);
+            return SW_EXIT_USAGE;
+        default:
+            sw_cli_error("live: unknown option '%s' (see sipwhy live --help)", argv[optind - 1]);
+            return SW_EXIT_USAGE;
+        }
+    }
+    if (!iface) {
+        sw_cli_error("live: no interface: give -i IFACE (any for all; see sipwhy live --help)");
+        return SW_EXIT_USAGE;
+    }
+    if (where && l.show_calls) {
+        sw_cli_error("live: --where applies to --show messages");
+        return SW_EXIT_USAGE;
+    }
+    int rc = sw_cli_where_compile("live", where, NULL, 0, false, &l.q);
+    if (rc)
+        return rc;
+    if (l.q && sw_query_is_call_level(l.q)) {
+        sw_query_free(l.q);
+        sw_cli_error("live: --where: call fields need the whole call; live capture takes "
+                     "message fields only");
+        return SW_EXIT_USAGE;
+    }
+    /* the BPF filter: the remaining words joined by spaces */
+    size_t blen = 1;
+    for (int i = optind; i < argc; i++)
+        blen += strlen(argv[i]) + 1;
+    char *bpf = calloc(1, blen);
+    if (!bpf) {
+        sw_query_free(l.q);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (i > optind)
+            strcat(bpf, " ");
+        strcat(bpf, argv[i]);
+    }
+
+    sw_capset *cs;
+    char err[512];
+    rc = sw_capset_open_live(&cs, iface, bpf, err, sizeof err);
+    free(bpf);
+    if (rc) {
+        sw_query_free(l.q);
+        sw_cli_error("live: %s", err);
+        return SW_EXIT_USAGE;
+    }
+    if (wfile && sw_capture_dump_to(sw_capset_get(cs, 0), wfile, err, sizeof err)) {
+        sw_capset_close(cs);
+        sw_query_free(l.q);
+        sw_cli_error("live: -w %s", err);
+        return SW_EXIT_USAGE;
+    }
+    sw_trace *t = sw_trace_new(sw_cli_trace_opts());
+    sw_corr_opts co = {NULL, 0, false, sw_cli_max_calls()};
+    l.corr = t ? sw_corr_new(t, &co) : NULL;
+    if (!l.corr) {
+        sw_trace_free(t);
+        sw_capset_close(cs);
+        sw_query_free(l.q);
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    l.t = t;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);
+    if (duration)
+        alarm((unsigned)duration);
+    if (l.show_calls)
+        sw_render_calls_begin(stdout, &l.ro);
+    else
+        sw_render_history_begin(stdout, &l.ro);
+    fflush(stdout);
+    int trc = sw_trace_read(t, cs, sink, &l);
+    alarm(0);
+    sw_cli_report_limits(t);
+    if (trc == SW_ENOMEM || l.oom) {
+        sw_cli_error("out of memory after %zu messages", sw_trace_count(t));
+        rc = SW_EXIT_USAGE;
+    }
+    if (sw_capset_failed(cs)) {
+        sw_cli_error("live: %s: %s", iface, sw_capture_error(sw_capset_get(cs, 0)));
+        rc = SW_EXIT_USAGE;
+    }
+    sw_corr_finish(l.corr, 0);
+    if (l.show_calls) {
+        /* the calls still going (or never ended in what was seen) */
+        for (size_t i = 0; i < sw_corr_ncalls(l.corr); i++) {
+            const sw_call *k = sw_corr_call(l.corr, (uint32_t)i);
+            if (k->kind == SW_CALL_INVITE && !(i < l.printed_cap && l.printed[i])) {
+                sw_render_call_line(stdout, &l.ro, t, l.corr, (uint32_t)i);
+                l.calls_printed++;
+            }
+        }
+    }
+    fflush(stdout);
+    uint64_t recv = 0, drop = 0, ifdrop = 0;
+    bool have = sw_capture_live_stats(sw_capset_get(cs, 0), &recv, &drop, &ifdrop) == 0;
+    const sw_trace_stats *st = sw_trace_stats_get(t);
+    fprintf(stderr,
+            "live: %s: %" PRIu64 " packets, %" PRIu64 " SIP messages, %zu calls", iface,
+            st->packets, st->messages, sw_corr_ncalls(l.corr));
+    if (have)
+        fprintf(stderr, "; libpcap: %" PRIu64 " received, %" PRIu64 " dropped by the kernel, %" PRIu64
+                " by the interface", recv, drop, ifdrop);
+    fputc('\n', stderr);
+    if (have && (drop || ifdrop))
+        sw_cli_warn("packets were dropped before sipwhy saw them: messages may be missing");
+    rc = sw_cli_finish_output(rc);
+    free(l.printed);
+    sw_corr_free(l.corr);
+    sw_trace_free(t);
+    sw_capset_close(cs);
+    sw_query_free(l.q);
+    return rc;
+}
