@@ -2,6 +2,8 @@
 # shellcheck disable=SC2016  # awk programs in single quotes on purpose
 # live_frag.sh - SIP over UDP in IP fragments (IPv4 and IPv6), made by the Linux stack on
 # a veth pair with MTU 1280; sipwhy's message list compared with tshark's.
+# `sipwhy live` captures on the same interface at the same time and must print the same
+# 12 messages (the fragmented ones reassembled) as `history` of the tcpdump recording.
 #
 # Two network namespaces joined by a veth pair, MTU 1280 on both ends, static neighbour
 # entries: 198.18.2.1 / 2001:db8:2::1 (sipp UAC, scenarios/frag_uac.xml) and
@@ -49,6 +51,9 @@ fi
 live_log "veth $IF_A/$IF_B mtu 1280, SIP port $PORT"
 
 live_tcpdump_start cap "$nsb" "$IF_B"
+# sipwhy live on the same interface at the same time (no filter: fragments kept)
+live_bg live "$nsb" 40 "$SIPWHY" live -i "$IF_B" --show messages -f json
+sleep 0.5
 live_bg uas4 "$nsb" 30 sipp -sf "$LIVE_SCEN/frag_uas.xml" -i "$B4" -p "$PORT" -m 1 -nostdin
 live_bg uas6 "$nsb" 30 sipp -sf "$LIVE_SCEN/frag_uas.xml" -i "$B6" -p "$PORT" -m 1 -nostdin
 live_wait_listen "$nsb" udp "$B4" "$PORT" || live_fail "sipp uas (IPv4) did not start: $(cat "$W/uas4.err")"
@@ -60,6 +65,9 @@ live_run uac6 "$nsa" 20 sipp -sf "$LIVE_SCEN/frag_uac.xml" -s bob -i "$A6" -p "$
 live_wait uas4 || live_fail "sipp uas (IPv4) failed (exit $?): $(tail -n 20 "$W/uas4.out")"
 live_wait uas6 || live_fail "sipp uas (IPv6) failed (exit $?): $(tail -n 20 "$W/uas6.out")"
 live_tcpdump_stop cap
+eval "lp=\$LIVE_PID_live"
+kill -INT "$lp" 2>/dev/null
+live_wait live || live_fail "sipwhy live exited $? after SIGINT: $(cat "$W/live.err")"
 
 # --- the capture: fragments, as tshark sees them ---
 nframes() {
@@ -112,5 +120,15 @@ for who in "$A4 INVITE frag-uac" "$A6 INVITE frag-uac" "$B4 200 frag-uas" "$B6 2
     [ -n "$n" ] || live_fail "sipwhy lists no $what from $ip"
     live_show cap "$n" "a=x-sipwhy-end:$tag" "$what from $ip, fragmented"
 done
+# sipwhy live saw the same 12 messages, the fragmented ones reassembled
+"$SIPWHY" history -f json "$W/cap.pcap" >"$W/ref.json" || live_fail "history of cap.pcap failed"
+live_expect "sipwhy live -i $IF_B: the same messages as history of tcpdump's capture" yes \
+    "$(python3 -c 'import json,sys
+k = lambda f: [(o["method"], o["status"], o["call_id"], o["src_ip"]) for o in map(json.loads, open(f))]
+a, b = k(sys.argv[1]), k(sys.argv[2])
+print("yes" if a == b and len(a) == 12 else "no: %d vs %d" % (len(a), len(b)))' "$W/ref.json" "$W/live.out")"
+live_expect "sipwhy live: reassembled messages flagged" 4 \
+    "$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["reassembled"]))' "$W/live.out")"
+live_expect_done "sipwhy live"
 live_log "PASS ($(live_elapsed) s)"
 exit 0
