@@ -10,7 +10,9 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -32,6 +34,8 @@ static const char usage[] =
     "  -f, --format FMT       text (default) or json (JSON Lines, one object per line)\n"
     "  -w, --write FILE       also write every captured packet to FILE (pcap)\n"
     "  -c, --count N          stop after N SIP messages\n"
+    "  -u, --user USER        drop root privileges to USER once the interface and the -w\n"
+    "                         file are open\n"
     "      --duration SECONDS stop after this long\n"
     "      --where EXPR       messages: only those EXPR selects (message fields only)\n"
     "      --lang LANG        en or ru\n"
@@ -133,11 +137,13 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
 int sw_cmd_live(int argc, char **argv)
 {
     enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE };
+    const char *user = NULL;
     static const struct option opts[] = {{"interface", required_argument, 0, 'i'},
                                          {"show", required_argument, 0, O_SHOW},
                                          {"format", required_argument, 0, 'f'},
                                          {"write", required_argument, 0, 'w'},
                                          {"count", required_argument, 0, 'c'},
+                                         {"user", required_argument, 0, 'u'},
                                          {"duration", required_argument, 0, O_DURATION},
                                          {"where", required_argument, 0, O_WHERE},
                                          {"lang", required_argument, 0, O_LANG},
@@ -156,7 +162,7 @@ int sw_cmd_live(int argc, char **argv)
     opterr = 0;
     int c;
     /* "+": options come first; the words after them are the BPF filter */
-    while ((c = getopt_long(argc, argv, "+:i:f:w:c:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:i:f:w:c:u:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i': iface = optarg; break;
         case O_SHOW:
@@ -175,6 +181,7 @@ int sw_cmd_live(int argc, char **argv)
                 return SW_EXIT_USAGE;
             break;
         case 'w': wfile = optarg; break;
+        case 'u': user = optarg; break;
         case 'c':
             if (!sw_str_to_u64(sw_str_cstr(optarg), UINT64_MAX, &l.count) || !l.count) {
                 sw_cli_error("live: --count must be a positive number, not '%s'", optarg);
@@ -256,6 +263,18 @@ int sw_cmd_live(int argc, char **argv)
         sw_query_free(l.q);
         sw_cli_error("live: -w %s", err);
         return SW_EXIT_USAGE;
+    }
+    if (user) {
+        /* The device and the output file are open: nothing else needs root. */
+        struct passwd *pw = getpwnam(user);
+        if (!pw || initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+            setuid(pw->pw_uid) || (pw->pw_uid != 0 && setuid(0) == 0)) {
+            sw_capset_close(cs);
+            sw_query_free(l.q);
+            sw_cli_error("live: --user %s: %s", user,
+                         pw ? "cannot drop privileges (setgid/setuid failed)" : "no such user");
+            return SW_EXIT_USAGE;
+        }
     }
     sw_trace *t = sw_trace_new(sw_cli_trace_opts());
     sw_corr_opts co = {NULL, 0, false, sw_cli_max_calls()};

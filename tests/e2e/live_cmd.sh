@@ -7,7 +7,7 @@
 # calls from a sipp UAC (127.0.0.30), one call every 200 ms; at the same time
 #   tcpdump               records lo                                  -> cap.pcap
 #   sipwhy live --show messages -f json                               -> msgs.out
-#   sipwhy live --show calls -f json -w live.pcap, a BPF filter       -> calls.out
+#   sipwhy live --show calls -f json -w live.pcap --user nobody, a BPF filter -> calls.out
 # Both sipwhy runs are stopped with SIGINT (as Ctrl-C). Checks:
 #   - msgs.out has one JSON object per SIP message, the same number and the same
 #     (method, status, Call-ID) sequence as `sipwhy history` of tcpdump's capture;
@@ -38,9 +38,14 @@ CSC=$LIVE_SCEN/calls
 
 live_tcpdump_start cap "$ns" lo "udp and (host $UAC or host $UAS) and port $P"
 live_bg msgs "$ns" 40 "$SIPWHY" live -i lo --show messages -f json
-live_bg calls "$ns" 40 "$SIPWHY" live -i lo --show calls -f json -w "$W/live.pcap" \
+live_bg calls "$ns" 40 "$SIPWHY" live -i lo --show calls -f json -w "$W/live.pcap" --user nobody \
     udp and host $UAS and port "$P"
 sleep 1 # both have opened the interface once they print their first line or wait
+eval "cp=\$LIVE_PID_calls"
+# the pid is timeout's: its child is sipwhy
+sw_pid=$(pgrep -P "$cp" | head -n 1)
+live_expect "live --user nobody runs as nobody after opening the interface" 65534 \
+    "$(awk '/^Uid:/ { print $2 }' "/proc/$sw_pid/status" 2>/dev/null)"
 live_bg uas "$ns" 30 sipp -sf "$CSC/uas_answer.xml" -i "$UAS" -p "$P" -m 5 -nostdin
 live_wait_listen "$ns" udp "$UAS" "$P" || live_fail "sipp UAS did not start: $(cat "$W/uas.err")"
 live_run uac "$ns" 30 sipp -sf "$CSC/uac_call.xml" -i "$UAC" -p "$P" -m 5 -r 5 -s bob -nostdin \
@@ -91,6 +96,8 @@ live_expect "live with a bad BPF filter exits 2" 2 "$?"
 live_expect "the filter error names the filter" yes "$(grep -q "filter 'udp and and'" "$W/e3" && echo yes || echo no)"
 "$SIPWHY" live -i lo --show messages --where 'call.state = completed' >/dev/null 2>"$W/e4"
 live_expect "live --where with a call field exits 2" 2 "$?"
+live_in "$ns" "$SIPWHY" live -i lo --user no-such-user-x >/dev/null 2>"$W/e5"
+live_expect "live --user with an unknown user exits 2" 2 "$?"
 live_expect_done "sipwhy live"
 live_log "PASS ($(live_elapsed) s)"
 exit 0
