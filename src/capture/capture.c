@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -62,6 +63,11 @@ struct sw_capture {
     int failed; /* the error code once the input proved damaged (sticky) */
     pcap_t *live;         /* a live interface (libpcap), else NULL */
     pcap_dumper_t *dump;  /* -w: every packet read is also written here */
+    char *dump_pattern;   /* its name, a strftime pattern when it rotates */
+    int64_t dump_every_ns; /* -G: a new file every this long (0: never) */
+    int64_t dump_since;   /* capture time the current file was started */
+    char *dump_last;      /* the name the pattern gave last time */
+    unsigned dump_seq;    /* files already started under that name */
     char err[200];
 };
 
@@ -247,6 +253,8 @@ void sw_capture_close(sw_capture *c)
         return;
     if (c->dump)
         pcap_dump_close(c->dump);
+    free(c->dump_pattern);
+    free(c->dump_last);
     if (c->live) {
         live_register(c->live, false);
         pcap_close(c->live);
@@ -488,7 +496,9 @@ static int next_pcapng(sw_capture *c, sw_packet *p)
 
 /* ---- live interfaces (libpcap) ------------------------------------------ */
 
-static volatile sig_atomic_t live_stop;
+static volatile sig_atomic_t live_stop, live_rotate;
+
+void sw_capture_request_rotate(void) { live_rotate = 1; }
 /* Open live handles, so that a stop request (from a signal handler) can break
  * a read that is waiting: pcap_breakloop() is async-signal-safe. */
 static pcap_t *volatile live_handles[8];
@@ -558,16 +568,52 @@ int sw_capture_open_live(sw_capture **out, const char *ifname, const char *bpf, 
     return 0;
 }
 
-int sw_capture_dump_to(sw_capture *c, const char *path, char *err, size_t errlen)
+/* Opens the dump file named by the pattern at capture time ts_ns. */
+static int dump_open(sw_capture *c, int64_t ts_ns, char *err, size_t errlen)
+{
+    char name[4096];
+    time_t t = (time_t)(ts_ns / 1000000000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    if (!strftime(name, sizeof name, c->dump_pattern, &tm))
+        return fail(err, errlen, SW_EINVAL, "the file name pattern is empty or too long");
+    /* Never reopen (and so truncate) the file just written: a second file in
+     * the same second gets a number. */
+    if (c->dump_last && !strcmp(c->dump_last, name)) {
+        size_t l = strlen(name);
+        snprintf(name + l, sizeof name - l, ".%u", ++c->dump_seq);
+    } else {
+        free(c->dump_last);
+        c->dump_last = strdup(name);
+        c->dump_seq = 0;
+    }
+    pcap_dumper_t *d = pcap_dump_open(c->live, name);
+    if (!d) {
+        snprintf(err, errlen, "%s: %s", name, pcap_geterr(c->live));
+        return SW_EIO;
+    }
+    if (c->dump)
+        pcap_dump_close(c->dump);
+    c->dump = d;
+    c->dump_since = ts_ns;
+    return 0;
+}
+
+int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, char *err,
+                       size_t errlen)
 {
     if (!c->live)
         return fail(err, errlen, SW_EFORMAT, "only a live capture can be written");
-    c->dump = pcap_dump_open(c->live, path);
-    if (!c->dump) {
-        snprintf(err, errlen, "%s: %s", path, pcap_geterr(c->live));
-        return SW_EIO;
-    }
-    return 0;
+    if (every_ns && !strchr(path, '%'))
+        return fail(err, errlen, SW_EINVAL,
+                    "a rotating file needs a strftime pattern in its name (e.g. sip-%H%M%S.pcap)");
+    c->dump_pattern = strdup(path);
+    if (!c->dump_pattern)
+        return fail(err, errlen, SW_ENOMEM, "out of memory");
+    c->dump_every_ns = every_ns;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return dump_open(c, (int64_t)now.tv_sec * 1000000000ll + now.tv_nsec, err, errlen);
 }
 
 int sw_capture_live_stats(const sw_capture *c, uint64_t *received, uint64_t *dropped,
@@ -598,12 +644,19 @@ static int next_live(sw_capture *c, sw_packet *p)
             snprintf(c->err, sizeof c->err, "%s", pcap_geterr(c->live));
             return SW_EIO;
         }
+        p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000ll +
+                   (int64_t)h->ts.tv_usec * (c->nsec ? 1 : 1000);
         if (c->dump) {
+            /* -G or SIGHUP: the next file starts with this packet */
+            if (live_rotate || (c->dump_every_ns && p->ts_ns - c->dump_since >= c->dump_every_ns)) {
+                live_rotate = 0;
+                char e[300];
+                if (dump_open(c, p->ts_ns, e, sizeof e))
+                    fprintf(stderr, "sipwhy: warning: rotating the capture file: %s (writing on)\n", e);
+            }
             pcap_dump((u_char *)c->dump, h, d);
             pcap_dump_flush(c->dump);
         }
-        p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000ll +
-                   (int64_t)h->ts.tv_usec * (c->nsec ? 1 : 1000);
         p->data = d;
         p->caplen = h->caplen;
         p->origlen = h->len;

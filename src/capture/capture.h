@@ -89,8 +89,13 @@ void sw_capture_close(sw_capture *c);
  * requested. Returns 0 or a negative sw_err with the reason in err. */
 int sw_capture_open_live(sw_capture **out, const char *ifname, const char *bpf, char *err,
                          size_t errlen);
-/* Also write every packet read to a pcap file (-w). */
-int sw_capture_dump_to(sw_capture *c, const char *path, char *err, size_t errlen);
+/* Also write every packet read to a pcap file (-w). path is a strftime
+ * pattern (local time); with every_ns > 0 (-G) a new file is started every
+ * that long of capture time, which needs a '%' in the pattern. */
+int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, char *err,
+                       size_t errlen);
+/* Start a new -w file at the next packet (SIGHUP); async-signal-safe. */
+void sw_capture_request_rotate(void);
 /* Asks every live capture to stop at its next read; async-signal-safe. */
 void sw_capture_request_stop(void);
 /* libpcap's counters (pcap_stats): 0, or -1 when not live or unavailable. */

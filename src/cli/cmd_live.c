@@ -32,7 +32,10 @@ static const char usage[] =
     "                         calls still going when the capture stops at the end;\n"
     "                         messages: one line per SIP message as it arrives\n"
     "  -f, --format FMT       text (default) or json (JSON Lines, one object per line)\n"
-    "  -w, --write FILE       also write every captured packet to FILE (pcap)\n"
+    "  -w, --write FILE       also write every captured packet to FILE (pcap); FILE may\n"
+    "                         hold strftime conversions (sip-%Y%m%d-%H%M%S.pcap)\n"
+    "  -G, --rotate SECONDS   a new -w file every SECONDS (FILE must hold a %); SIGHUP\n"
+    "                         starts a new file at once\n"
     "  -c, --count N          stop after N SIP messages\n"
     "  -u, --user USER        drop root privileges to USER once the interface and the -w\n"
     "                         file are open\n"
@@ -63,8 +66,10 @@ typedef struct lctx {
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    sw_capture_request_stop();
+    if (sig == SIGHUP)
+        sw_capture_request_rotate();
+    else
+        sw_capture_request_stop();
 }
 
 static bool call_over(const sw_call *k)
@@ -144,6 +149,7 @@ int sw_cmd_live(int argc, char **argv)
                                          {"write", required_argument, 0, 'w'},
                                          {"count", required_argument, 0, 'c'},
                                          {"user", required_argument, 0, 'u'},
+                                         {"rotate", required_argument, 0, 'G'},
                                          {"duration", required_argument, 0, O_DURATION},
                                          {"where", required_argument, 0, O_WHERE},
                                          {"lang", required_argument, 0, O_LANG},
@@ -157,12 +163,12 @@ int sw_cmd_live(int argc, char **argv)
     l.ro.explain = true;
     l.ro.lang = (sw_kb_lang)sw_cli_default_lang();
     const char *iface = NULL, *wfile = NULL, *where = NULL;
-    uint64_t duration = 0;
+    uint64_t duration = 0, rotate = 0;
     optind = 1;
     opterr = 0;
     int c;
     /* "+": options come first; the words after them are the BPF filter */
-    while ((c = getopt_long(argc, argv, "+:i:f:w:c:u:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:i:f:w:c:u:G:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i': iface = optarg; break;
         case O_SHOW:
@@ -182,6 +188,12 @@ int sw_cmd_live(int argc, char **argv)
             break;
         case 'w': wfile = optarg; break;
         case 'u': user = optarg; break;
+        case 'G':
+            if (!sw_str_to_u64(sw_str_cstr(optarg), 31536000, &rotate) || !rotate) {
+                sw_cli_error("live: --rotate must be a number of seconds, not '%s'", optarg);
+                return SW_EXIT_USAGE;
+            }
+            break;
         case 'c':
             if (!sw_str_to_u64(sw_str_cstr(optarg), UINT64_MAX, &l.count) || !l.count) {
                 sw_cli_error("live: --count must be a positive number, not '%s'", optarg);
@@ -258,7 +270,14 @@ int sw_cmd_live(int argc, char **argv)
         sw_cli_error("live: %s", err);
         return SW_EXIT_USAGE;
     }
-    if (wfile && sw_capture_dump_to(sw_capset_get(cs, 0), wfile, err, sizeof err)) {
+    if (rotate && !wfile) {
+        sw_capset_close(cs);
+        sw_query_free(l.q);
+        sw_cli_error("live: --rotate needs -w FILE");
+        return SW_EXIT_USAGE;
+    }
+    if (wfile && sw_capture_dump_to(sw_capset_get(cs, 0), wfile,
+                                    (int64_t)rotate * 1000000000ll, err, sizeof err)) {
         sw_capset_close(cs);
         sw_query_free(l.q);
         sw_cli_error("live: -w %s", err);
@@ -293,6 +312,7 @@ int sw_cmd_live(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGALRM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     if (duration)
         alarm((unsigned)duration);
     if (l.show_calls)

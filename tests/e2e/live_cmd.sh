@@ -98,6 +98,43 @@ live_expect "the filter error names the filter" yes "$(grep -q "filter 'udp and 
 live_expect "live --where with a call field exits 2" 2 "$?"
 live_in "$ns" "$SIPWHY" live -i lo --user no-such-user-x >/dev/null 2>"$W/e5"
 live_expect "live --user with an unknown user exits 2" 2 "$?"
+# -w rotation: -G 1 starts a new file every second, SIGHUP at once; nothing is lost
+mkdir -p "$W/rot" "$W/hup"
+send() { # COUNT: UDP packets to 127.0.0.1:9 every 100 ms, in the namespace
+    live_in "$ns" python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[1])):
+    s.sendto(b"rotate", ("127.0.0.1", 9)); time.sleep(0.1)' "$1"
+}
+live_bg rot "$ns" 20 "$SIPWHY" live -i lo -w "$W/rot/r-%H%M%S.pcap" -G 1 udp port 9
+live_bg hup "$ns" 20 "$SIPWHY" live -i lo -w "$W/hup/h-%H%M%S.pcap" udp port 9
+sleep 1
+send 12
+eval "hp=\$LIVE_PID_hup"
+kill -HUP "$(pgrep -P "$hp" | head -n 1)"
+sleep 1.2
+send 12
+sleep 0.3
+for n in rot hup; do
+    eval "p=\$LIVE_PID_$n"
+    kill -INT "$p"
+    live_wait "$n" || live_fail "sipwhy live ($n) failed: $(cat "$W/$n.err")"
+done
+count() { # DIR: files, packets
+    nf=0
+    np=0
+    for f in "$1"/*.pcap; do
+        nf=$((nf + 1))
+        np=$((np + $("$SIPWHY" history --stats "$f" 2>&1 >/dev/null | sed -n 's/.*packets=\([0-9]*\).*/\1/p')))
+    done
+    echo "$nf $np"
+}
+set -- $(count "$W/rot")
+live_expect "live -G 1: several files" yes "$([ "$1" -ge 2 ] && echo yes || echo "no: $1")"
+live_expect "live -G 1: every packet in one of them" 24 "$2"
+set -- $(count "$W/hup")
+live_expect "live -w, SIGHUP: a second file" yes "$([ "$1" -ge 2 ] && echo yes || echo "no: $1")"
+live_expect "live -w, SIGHUP: every packet in one of them" 24 "$2"
 live_expect_done "sipwhy live"
 live_log "PASS ($(live_elapsed) s)"
 exit 0
