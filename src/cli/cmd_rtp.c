@@ -136,7 +136,9 @@ int sw_cmd_rtp(int argc, char **argv)
     if (fmt == SW_FMT_TSV)
         fputs("stream\tcall\tcall_id\tstart\tend\tsrc_ip\tsrc_port\tdst_ip\tdst_port\tssrc\tpt\t"
               "codec\tpackets\tlost\tlost_pct\tdelta_min_ms\tdelta_mean_ms\tdelta_max_ms\t"
-              "jitter_mean_ms\tjitter_max_ms\tout_of_order\tmarkers\tsdp_msg\tr_factor\tmos\n",
+              "jitter_mean_ms\tjitter_max_ms\tout_of_order\tmarkers\tsdp_msg\tr_factor\tmos\t"
+              "rtcp_blocks\trtcp_fraction_lost_max\trtcp_cum_lost\trtcp_jitter_max_ms\t"
+              "rtcp_rtt_max_ms\n",
               f);
     else if (fmt == SW_FMT_TEXT)
         fprintf(f, "%4s %5s  %-22s    %-22s %-10s %-8s %7s %13s %8s %8s %8s %4s\n", "#", "call",
@@ -168,10 +170,14 @@ int sw_cmd_rtp(int argc, char **argv)
             fprintf(f,
                     "\t%s\t%u\t%s\t%u\t0x%08" PRIX32 "\t%u\t%s\t%" PRIu64 "\t%" PRId64
                     "\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%" PRIu64 "\t%u\t%" PRIu64
-                    "\t%.1f\t%.2f\n",
+                    "\t%.1f\t%.2f\t%" PRIu32 "\t%u\t%" PRId32 "\t%.3f\t",
                     sa, s->sport, da, s->dport, s->ssrc, s->pt, s->codec, s->packets, s->lost,
                     pct, s->delta_min_ms, dmean, s->delta_max_ms, jmean, s->jitter_max_ms,
-                    s->out_of_order, s->markers, s->sdp_msg, qq.r, qq.mos);
+                    s->out_of_order, s->markers, s->sdp_msg, qq.r, qq.mos, s->rtcp_blocks,
+                    s->rtcp_fraction_max, s->rtcp_cum_lost, s->rtcp_jitter_max_ms);
+            if (s->rtcp_rtt_max_ms >= 0)
+                fprintf(f, "%.3f", s->rtcp_rtt_max_ms);
+            fputc('\n', f);
         } else if (fmt == SW_FMT_JSON) {
             fprintf(f, "{\"stream\":%zu,\"call\":", rows[i].idx + 1);
             if (k)
@@ -197,11 +203,18 @@ int sw_cmd_rtp(int argc, char **argv)
                     "\"delta_min_ms\":%.3f,\"delta_mean_ms\":%.3f,\"delta_max_ms\":%.3f,"
                     "\"jitter_mean_ms\":%.3f,\"jitter_max_ms\":%.3f,\"out_of_order\":%" PRIu64
                     ",\"markers\":%u,\"payload_changed\":%s,\"sdp_msg\":%" PRIu64
-                    ",\"r_factor\":%.1f,\"mos\":%.2f,\"mos_codec_known\":%s,\"dtmf\":\"%s\"}\n",
+                    ",\"r_factor\":%.1f,\"mos\":%.2f,\"mos_codec_known\":%s,\"dtmf\":\"%s\","
+                    "\"rtcp_blocks\":%" PRIu32 ",\"rtcp_fraction_lost_max\":%u,"
+                    "\"rtcp_cum_lost\":%" PRId32 ",\"rtcp_jitter_max_ms\":%.3f,\"rtcp_rtt_max_ms\":",
                     s->clock, s->packets, s->bytes, s->expected, s->lost, pct, s->delta_min_ms,
                     dmean, s->delta_max_ms, jmean, s->jitter_max_ms, s->out_of_order,
                     s->markers, s->pt_changed ? "true" : "false", s->sdp_msg, qq.r, qq.mos,
-                    qq.codec_known ? "true" : "false", s->dtmf);
+                    qq.codec_known ? "true" : "false", s->dtmf, s->rtcp_blocks,
+                    s->rtcp_fraction_max, s->rtcp_cum_lost, s->rtcp_jitter_max_ms);
+            if (s->rtcp_rtt_max_ms >= 0)
+                fprintf(f, "%.3f}\n", s->rtcp_rtt_max_ms);
+            else
+                fputs("null}\n", f);
         } else {
             if (rows[i].call != last_call) {
                 if (k) {

@@ -137,6 +137,7 @@ struct sw_media {
     st_key *skeys;
     size_t nstreams, streams_cap;
     table st_ix;
+    table ssrc_ix;  /* SSRC -> first stream with it (RTCP reports name SSRCs) */
     sw_media_stats st;
 };
 
@@ -205,6 +206,14 @@ static uint64_t st_hash(const sw_media *m, uint32_t id)
 {
     return sw_hash(&m->skeys[id], sizeof(st_key));
 }
+static bool ssrc_eq(const sw_media *m, uint32_t id, const void *key)
+{
+    return m->streams[id].ssrc == *(const uint32_t *)key;
+}
+static uint64_t ssrc_hash(const sw_media *m, uint32_t id)
+{
+    return sw_hash(&m->streams[id].ssrc, 4);
+}
 
 sw_media *sw_media_new(const sw_media_opts *opts)
 {
@@ -217,7 +226,7 @@ sw_media *sw_media_new(const sw_media_opts *opts)
         m->o.max_streams = 1000000;
     if (!m->o.max_endpoints)
         m->o.max_endpoints = 4000000;
-    if (table_init(&m->ann_ix) || table_init(&m->st_ix)) {
+    if (table_init(&m->ann_ix) || table_init(&m->st_ix) || table_init(&m->ssrc_ix)) {
         sw_media_free(m);
         return NULL;
     }
@@ -233,6 +242,7 @@ void sw_media_free(sw_media *m)
     free(m->streams);
     free(m->skeys);
     free(m->st_ix.s);
+    free(m->ssrc_ix.s);
     free(m);
 }
 
@@ -420,6 +430,12 @@ static sw_rtp_stream *stream_get(sw_media *m, const sw_payload *pl, uint32_t ssr
     m->nstreams++;
     sw_rtp_stream *s = &m->streams[id];
     memset(s, 0, sizeof *s);
+    s->ssrc = ssrc;
+    s->rtcp_rtt_max_ms = -1;
+    uint64_t hs = sw_hash(&ssrc, 4);
+    if (table_find(m, &m->ssrc_ix, hs, ssrc_eq, &ssrc) == UINT32_MAX &&
+        table_put(m, &m->ssrc_ix, hs, id, ssrc_hash))
+        return NULL;
     s->src = pl->src;
     s->dst = pl->dst;
     s->sport = pl->sport;
@@ -548,6 +564,58 @@ static void stream_packet(sw_rtp_stream *s, const sw_rtp_hdr *h, const uint8_t *
         s->t_last = now;
 }
 
+/* RTCP compound packet: the report blocks of SR and RR packets update the
+ * stream whose SSRC they report on (RFC 3550 section 6.4). */
+static void rtcp_packet(sw_media *m, const uint8_t *p, size_t n, int64_t now)
+{
+    /* arrival time in NTP short format (16.16) for the round-trip time */
+    uint64_t ntp_sec = (uint64_t)(now / 1000000000) + 2208988800ull;
+    uint64_t frac = (uint64_t)(now % 1000000000) * 65536ull / 1000000000ull;
+    uint32_t arrival = (uint32_t)(((ntp_sec & 0xFFFF) << 16) | frac);
+    size_t off = 0;
+    while (off + 8 <= n) {
+        const uint8_t *h = p + off;
+        if ((h[0] >> 6) != 2)
+            return;
+        size_t len = ((size_t)sw_be16(h + 2) + 1) * 4;
+        if (len > n - off)
+            return;
+        unsigned rc = h[0] & 0x1F, pt = h[1];
+        size_t blocks = pt == 200 ? 28 : pt == 201 ? 8 : 0; /* after the header and SSRC */
+        if (blocks) {
+            for (unsigned i = 0; i < rc && blocks + 24 * (i + 1) <= len; i++) {
+                const uint8_t *b = h + blocks + 24 * i;
+                uint32_t ssrc = sw_be32(b);
+                m->st.rtcp_blocks++;
+                uint32_t id = table_find(m, &m->ssrc_ix, sw_hash(&ssrc, 4), ssrc_eq, &ssrc);
+                if (id == UINT32_MAX)
+                    continue;
+                sw_rtp_stream *s = &m->streams[id];
+                s->rtcp_blocks++;
+                if (b[4] > s->rtcp_fraction_max)
+                    s->rtcp_fraction_max = b[4];
+                int32_t cum = (int32_t)((uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7]);
+                if (cum & 0x800000)
+                    cum -= 0x1000000; /* 24-bit signed */
+                s->rtcp_cum_lost = cum;
+                if (s->clock) {
+                    double j = (double)sw_be32(b + 12) * 1000.0 / s->clock;
+                    if (j > s->rtcp_jitter_max_ms)
+                        s->rtcp_jitter_max_ms = j;
+                }
+                uint32_t lsr = sw_be32(b + 16), dlsr = sw_be32(b + 20);
+                if (lsr) {
+                    int64_t rtt = (int64_t)(uint32_t)(arrival - lsr - dlsr);
+                    double ms = (double)rtt * 1000.0 / 65536.0;
+                    if (ms >= 0 && ms < 10000 && ms > s->rtcp_rtt_max_ms)
+                        s->rtcp_rtt_max_ms = ms;
+                }
+            }
+        }
+        off += len;
+    }
+}
+
 static size_t flow_slot(const sw_payload *pl, uint32_t ssrc)
 {
     uint32_t x = ((uint32_t)pl->sport << 16 | pl->dport) ^ ssrc;
@@ -589,6 +657,7 @@ bool sw_media_udp(sw_media *m, const sw_payload *pl)
     }
     if (sw_rtcp_looks_like(pl->data, pl->len)) {
         m->st.rtcp_packets++;
+        rtcp_packet(m, pl->data, pl->len, pl->ts_ns);
         return true;
     }
     if (!is_rtp) {

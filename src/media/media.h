@@ -64,6 +64,12 @@ typedef struct sw_rtp_stream {
     uint64_t out_of_order;  /* packets older than the highest sequence number seen */
     uint64_t seq_jumps;     /* restarts: a jump of more than 3000 */
     uint32_t markers;
+    /* RTCP report blocks (SR/RR) about this stream's SSRC, from the receiver */
+    uint32_t rtcp_blocks;   /* report blocks seen */
+    uint8_t rtcp_fraction_max; /* largest "fraction lost" (x/256) */
+    int32_t rtcp_cum_lost;  /* the last "cumulative number of packets lost" */
+    double rtcp_jitter_max_ms; /* largest interarrival jitter reported, in ms */
+    double rtcp_rtt_max_ms; /* largest round-trip time from LSR/DLSR, -1 none */
     char dtmf[24];          /* RFC 4733 digits in order (0-9 * # A-D), NUL-terminated */
     uint32_t dtmf_n;        /* events, also those past what dtmf holds */
     uint32_t dtmf_ts;       /* RTP timestamp of the last event */
@@ -83,6 +89,7 @@ typedef struct sw_rtp_stream {
 
 typedef struct sw_media_stats {
     uint64_t rtp_packets, rtcp_packets;
+    uint64_t rtcp_blocks;      /* report blocks read */
     uint64_t not_rtp;          /* to an announced port, but not RTP/RTCP */
     uint64_t streams_dropped;  /* packets of new streams past max_streams */
     uint64_t endpoints_dropped;/* SDP endpoints past max_endpoints */

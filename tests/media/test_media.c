@@ -241,6 +241,49 @@ static void test_dtmf(void **state)
     sw_media_free(m);
 }
 
+/* RTCP: a receiver report about the stream's SSRC updates its RTCP figures;
+ * a block about an unknown SSRC is counted and ignored; a lying length stops. */
+static void test_rtcp(void **state)
+{
+    (void)state;
+    sw_media *m = announced();
+    uint8_t b[200];
+    for (int i = 0; i < 10; i++)
+        send_pkt(m, b, rtp(b, 0, (uint16_t)i, (uint32_t)(160 * i), 0x1234, false),
+                 (int64_t)i * 20000000);
+    /* RR from 10.0.0.2 (RTCP port 4001 is announced): 2 blocks */
+    uint8_t rr[8 + 48] = {0x82, 201, 0, 13, 0, 0, 0, 9};
+    const uint8_t blk1[24] = {0, 0, 0x12, 0x34, 64, 0, 0, 5, 0, 0, 0, 9, 0, 0, 0, 80};
+    const uint8_t blk2[24] = {0xde, 0xad, 0xbe, 0xef, 255};
+    memcpy(rr + 8, blk1, 24);
+    memcpy(rr + 32, blk2, 24);
+    sw_payload pl;
+    memset(&pl, 0, sizeof pl);
+    pl.src.family = pl.dst.family = 4;
+    memcpy(pl.src.a, (uint8_t[]){10, 0, 0, 2}, 4);
+    memcpy(pl.dst.a, (uint8_t[]){10, 0, 0, 1}, 4);
+    pl.sport = 4001;
+    pl.dport = 5001;
+    pl.transport = SW_TP_UDP;
+    pl.data = rr;
+    pl.len = sizeof rr;
+    pl.ts_ns = 1000000000;
+    assert_true(sw_media_udp(m, &pl));
+    const sw_rtp_stream *s = sw_media_stream(m, 0);
+    assert_int_equal(sw_media_stats_get(m)->rtcp_packets, 1);
+    assert_int_equal(sw_media_stats_get(m)->rtcp_blocks, 2);
+    assert_int_equal(s->rtcp_blocks, 1);
+    assert_int_equal(s->rtcp_fraction_max, 64);
+    assert_int_equal(s->rtcp_cum_lost, 5);
+    assert_true(s->rtcp_jitter_max_ms > 9.9 && s->rtcp_jitter_max_ms < 10.1); /* 80 / 8 kHz */
+    assert_true(s->rtcp_rtt_max_ms < 0); /* LSR 0: no round trip */
+    /* a length that runs past the packet: nothing more is read */
+    rr[3] = 200;
+    assert_true(sw_media_udp(m, &pl));
+    assert_int_equal(s->rtcp_blocks, 1);
+    sw_media_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_rtpmap_without_name),
         cmocka_unit_test(test_quality),
         cmocka_unit_test(test_dtmf),
+        cmocka_unit_test(test_rtcp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
