@@ -375,6 +375,55 @@ static void test_codes(void **state)
     drop(&md);
 }
 
+/* udp-message-too-large (an INVITE over 1300 bytes on UDP) and malformed-message
+ * (a 400 answer; a request the parser faults). */
+static void test_size_and_malformed(void **state)
+{
+    (void)state;
+    static char pad[1500];
+    memset(pad, 'p', sizeof pad);
+    memcpy(pad, "X-Pad: ", 7);
+    memcpy(pad + sizeof pad - 3, "\r\n", 3);
+    const m big[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("1"), "fa", NULL, "c1", 1, "INVITE", pad},
+        {1, "SIP/2.0 486 Busy Here", BR("1"), "fa", "tb", "c1", 1, "INVITE", NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("1"), "fa", "tb", "c1", 1, "ACK", NULL},
+    };
+    model md = build(big, N(big), 10);
+    sw_diag *d = diagnose(&md, SW_KB_EN);
+    bool too_large = false;
+    for (size_t i = 0; i < sw_diag_count(d); i++) {
+        const sw_finding *f = sw_diag_finding(d, i);
+        if (!strcmp(f->id, "udp-message-too-large")) {
+            too_large = true;
+            assert_int_equal(f->severity, SW_SEV_WARNING);
+            const uint64_t ev[] = {1};
+            assert_evidence(f, ev, 1);
+        } else {
+            assert_string_equal(f->id, "call-rejected"); /* the 486 itself, info */
+        }
+    }
+    assert_true(too_large);
+    sw_diag_free(d);
+    drop(&md);
+
+    const m bad[] = {
+        {0, "INVITE sip:b@y SIP/2.0", BR("2"), "fb", NULL, "c2", 1, "INVITE", NULL},
+        {1, "SIP/2.0 400 Bad Request - Missing Max-Forwards", BR("2"), "fb", "tb", "c2", 1,
+         "INVITE", NULL},
+        {0, "ACK sip:b@y SIP/2.0", BR("2"), "fb", "tb", "c2", 1, "ACK", NULL},
+    };
+    md = build(bad, N(bad), 10);
+    d = diagnose(&md, SW_KB_EN);
+    const sw_finding *f = only_finding(d, "malformed-message");
+    assert_int_equal(f->severity, SW_SEV_ERROR);
+    const uint64_t ev[] = {1, 2};
+    assert_evidence(f, ev, 2);
+    assert_non_null(strstr(f->cause, "Missing Max-Forwards"));
+    sw_diag_free(d);
+    drop(&md);
+}
+
 static void test_no_response(void **state)
 {
     (void)state;
@@ -844,6 +893,7 @@ int main(void)
         cmocka_unit_test(test_registration_expired),
         cmocka_unit_test(test_codes),
         cmocka_unit_test(test_no_response),
+        cmocka_unit_test(test_size_and_malformed),
         cmocka_unit_test(test_codec_mismatch),
         cmocka_unit_test(test_missing_ack),
         cmocka_unit_test(test_nat_private_address),
