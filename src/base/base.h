@@ -8,7 +8,7 @@
  *             whole capture is released with one call and nothing is freed
  *             piecemeal.
  *   sw_err    one project-wide error enum, with sw_strerror().
- *   sw_hash   SipHash-2-4 with a per-process random key, for tables keyed by
+ *   sw_hash   SipHash-1-3 with a per-process random key, for tables keyed by
  *             attacker-controlled strings (Call-ID, tags, branches).
  *
  * Nothing here reads packet bytes; it depends on libc only.
@@ -123,7 +123,7 @@ int sw_buf_reserve(sw_buf *b, size_t extra);
 
 /* ---- keyed hash ------------------------------------------------------ */
 
-/* SipHash-2-4 of p[0..len) under the process key. The key is drawn from
+/* SipHash-1-3 of p[0..len) under the process key. The key is drawn from
  * getrandom() on first use; sw_hash_set_key() fixes it (tests, fuzzing). */
 uint64_t sw_hash(const void *p, size_t len);
 /* Case-insensitive variant (folds ASCII letters), for names compared with ieq. */

@@ -156,6 +156,24 @@ typedef struct txkey {
     uint32_t cseq;
 } txkey;
 
+/* A part of a message: offset and length from the message's first byte. */
+typedef struct mref {
+    uint16_t off, len;
+} mref;
+
+/* The stored form of a transaction's key: 24 bytes instead of 96. The slices
+ * are offsets into the message that created the transaction (the trace keeps
+ * its bytes); method and CSeq are the transaction's own. A key whose parts do
+ * not fit 16-bit offsets (a message over 64 KiB) is kept whole in `bigkeys`,
+ * its index in `msg`. */
+typedef struct txkey_c {
+    uint32_t msg;
+    uint16_t port;
+    uint8_t rfc2543;
+    uint8_t big;
+    mref branch, host, call_id, from_tag;
+} txkey_c;
+
 typedef struct dkey {
     uint32_t call;
     sw_str a, b; /* tags, a <= b */
@@ -181,8 +199,10 @@ struct sw_corr {
     size_t uf_cap;
 
     sw_txn *txns;
-    txkey *txkeys;
+    txkey_c *txkeys;
     size_t ntxns, txns_cap, txkeys_cap;
+    txkey *bigkeys;
+    size_t nbigkeys, bigkeys_cap;
     hindex txn_ix;
 
     sw_dialog *dlgs;
@@ -216,7 +236,7 @@ struct sw_corr {
     uint16_t *m_code;
     size_t m_cap;
     uint64_t m_count; /* highest number added */
-    uint64_t *call_tail; /* last message number per call (for m_next chains) */
+    uint32_t *call_tail; /* last message number per call (for m_next chains) */
     size_t call_tail_cap;
     int64_t last_ts;
 };
@@ -248,6 +268,7 @@ void sw_corr_free(sw_corr *c)
     free(c->uf);
     free(c->txns);
     free(c->txkeys);
+    free(c->bigkeys);
     free(c->txn_ix.s);
     free(c->dlgs);
     free(c->dkeys);
@@ -355,18 +376,61 @@ uint32_t sw_corr_find_call(const sw_corr *c, sw_str call_id)
 
 /* ---- transactions ------------------------------------------------------ */
 
+/* The whole key of transaction `id`, its slices back in message bytes. */
+static void txkey_load(const sw_corr *c, uint32_t id, txkey *k)
+{
+    const txkey_c *q = &c->txkeys[id];
+    if (q->big) {
+        *k = c->bigkeys[q->msg];
+        return;
+    }
+    const sw_msg *m = sw_trace_get(c->t, q->msg);
+    memset(k, 0, sizeof *k);
+    k->port = q->port;
+    k->rfc2543 = q->rfc2543;
+    k->method = c->txns[id].method;
+    k->cseq = c->txns[id].cseq;
+    if (!m)
+        return; /* the trace keeps no records: nothing to compare but the above */
+    const char *b = m->data;
+    k->branch = sw_str_make(b + q->branch.off, q->branch.len);
+    k->host = sw_str_make(b + q->host.off, q->host.len);
+    k->call_id = sw_str_make(b + q->call_id.off, q->call_id.len);
+    k->from_tag = sw_str_make(b + q->from_tag.off, q->from_tag.len);
+}
+
+/* A slice of message `m` as an mref; false when it does not fit. */
+static bool mref_of(const sw_msg *m, sw_str s, mref *r)
+{
+    r->off = r->len = 0;
+    if (!s.len)
+        return true;
+    if (!m || s.p < m->data || s.p + s.len > m->data + m->len)
+        return false;
+    size_t off = (size_t)(s.p - m->data);
+    if (off > UINT16_MAX || s.len > UINT16_MAX)
+        return false;
+    r->off = (uint16_t)off;
+    r->len = (uint16_t)s.len;
+    return true;
+}
+
 static bool txn_eq(const void *ctx, uint32_t id, const void *key)
 {
     const sw_corr *c = ctx;
-    const txkey *a = &c->txkeys[id], *b = key;
-    if (a->rfc2543 != b->rfc2543 || !sw_str_eq(a->method, b->method))
+    const txkey *b = key;
+    const txkey_c *q = &c->txkeys[id];
+    if (q->rfc2543 != b->rfc2543 || q->port != b->port ||
+        !sw_str_eq(c->txns[id].method, b->method))
         return false;
-    if (!a->rfc2543)
-        return sw_str_eq(a->branch, b->branch) && a->port == b->port &&
-               sw_str_ieq(a->host, b->host);
-    return a->cseq == b->cseq && sw_str_eq(a->call_id, b->call_id) &&
-           sw_str_eq(a->from_tag, b->from_tag) && sw_str_eq(a->branch, b->branch) &&
-           a->port == b->port && sw_str_ieq(a->host, b->host);
+    if (q->rfc2543 && c->txns[id].cseq != b->cseq)
+        return false;
+    txkey a;
+    txkey_load(c, id, &a);
+    if (!a.rfc2543)
+        return sw_str_eq(a.branch, b->branch) && sw_str_ieq(a.host, b->host);
+    return sw_str_eq(a.call_id, b->call_id) && sw_str_eq(a.from_tag, b->from_tag) &&
+           sw_str_eq(a.branch, b->branch) && sw_str_ieq(a.host, b->host);
 }
 
 static uint64_t txkey_hash(const txkey *k)
@@ -391,11 +455,25 @@ static uint64_t txkey_hash(const txkey *k)
     return hash_parts(parts, 7);
 }
 
-static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call)
+static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call, uint64_t number,
+                        const sw_msg *m)
 {
     if (grow((void **)&c->txns, &c->txns_cap, c->ntxns + 1, sizeof *c->txns) ||
         grow((void **)&c->txkeys, &c->txkeys_cap, c->ntxns + 1, sizeof *c->txkeys))
         return SW_NONE;
+    txkey_c q;
+    memset(&q, 0, sizeof q);
+    q.msg = (uint32_t)number;
+    q.port = k->port;
+    q.rfc2543 = k->rfc2543;
+    if (!mref_of(m, k->branch, &q.branch) || !mref_of(m, k->host, &q.host) ||
+        !mref_of(m, k->call_id, &q.call_id) || !mref_of(m, k->from_tag, &q.from_tag)) {
+        if (grow((void **)&c->bigkeys, &c->bigkeys_cap, c->nbigkeys + 1, sizeof *c->bigkeys))
+            return SW_NONE;
+        c->bigkeys[c->nbigkeys] = *k;
+        q.big = 1;
+        q.msg = (uint32_t)c->nbigkeys++;
+    }
     uint32_t id = (uint32_t)c->ntxns++;
     sw_txn *x = &c->txns[id];
     memset(x, 0, sizeof *x);
@@ -404,7 +482,7 @@ static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call)
     x->cancel = SW_NONE;
     x->method = k->method;
     x->cseq = k->cseq;
-    c->txkeys[id] = *k;
+    c->txkeys[id] = q;
     if (k->rfc2543)
         x->flags |= SW_TXF_RFC2543;
     if (call != SW_NONE)
@@ -881,7 +959,8 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
         return;
     if (cancel) {
         /* The INVITE it cancels has the same branch and sent-by. */
-        txkey ik = c->txkeys[tx];
+        txkey ik;
+        txkey_load(c, tx, &ik);
         ik.method = sw_str_cstr("INVITE");
         uint32_t inv = hi_find(&c->txn_ix, txkey_hash(&ik), txn_eq, c, &ik);
         if (inv != SW_NONE) {
@@ -1099,6 +1178,10 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
 
 int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s)
 {
+    if (number == 0 || number > SW_CORR_MAX_MSGS) {
+        c->over_limit++;
+        return 0;
+    }
     if (msg_slots(c, number))
         return SW_ENOMEM;
     size_t i = number - 1;
@@ -1126,7 +1209,7 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
         sw_call *k = &c->calls[call];
         if (c->call_tail[call] && c->call_tail[call] - 1 < c->m_cap)
             c->m_next[c->call_tail[call] - 1] = (uint32_t)number;
-        c->call_tail[call] = number;
+        c->call_tail[call] = (uint32_t)number;
         k->last = number;
         k->nmsgs++;
     }
@@ -1181,7 +1264,7 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
                 c->txns[tx].server == m->dst)
                 retrans = true;
             if (tx == SW_NONE) {
-                tx = txn_new(c, &key, h, call);
+                tx = txn_new(c, &key, h, call, number, m);
                 if (tx == SW_NONE)
                     return SW_ENOMEM;
             }
@@ -1204,7 +1287,7 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
             on_request(c, number, m, s, call, tx, retrans);
     } else {
         if (tx == SW_NONE) {
-            tx = txn_new(c, &key, h, call);
+            tx = txn_new(c, &key, h, call, number, m);
             if (tx == SW_NONE)
                 return SW_ENOMEM;
             c->txns[tx].flags |= SW_TXF_STRAY;

@@ -45,15 +45,15 @@ typedef struct sw_txn {
     uint32_t dialog;      /* dialog index, SW_NONE when outside any dialog */
     sw_str method;        /* request method (CSeq method) */
     uint32_t cseq;
-    uint64_t request;     /* number of the first request, 0 if never seen */
-    uint64_t last;        /* number of the last message of the transaction */
+    uint32_t request;     /* number of the first request, 0 if never seen */
+    uint32_t last;        /* number of the last message of the transaction */
     uint32_t client, server; /* endpoint ids: who sent the request / answered */
     uint16_t retrans;     /* request retransmissions */
     uint16_t resp_retrans;/* final response retransmissions */
-    uint64_t first_prov;  /* first 1xx, 0 if none */
-    uint64_t final;       /* first final response, 0 if none */
+    uint32_t first_prov;  /* first 1xx, 0 if none */
+    uint32_t final;       /* first final response, 0 if none */
     int final_code;       /* 0 when none */
-    uint64_t ack;         /* ACK of a non-2xx final (same transaction), 0 if none */
+    uint32_t ack;         /* ACK of a non-2xx final (same transaction), 0 if none */
     uint32_t cancel;      /* the CANCEL transaction for an INVITE, SW_NONE */
     uint32_t flags;       /* SW_TXF_* */
     uint32_t nmsgs;
@@ -81,9 +81,9 @@ typedef struct sw_dialog {
     uint32_t call;
     sw_str from_tag, to_tag; /* as in the request that created it */
     sw_str method;           /* INVITE, SUBSCRIBE, REFER, NOTIFY */
-    uint64_t created;        /* message that created it (first response with a To tag) */
-    uint64_t confirmed;      /* 2xx, 0 if never */
-    uint64_t ended;          /* message that ended it, 0 while alive */
+    uint32_t created;        /* message that created it (first response with a To tag) */
+    uint32_t confirmed;      /* 2xx, 0 if never */
+    uint32_t ended;          /* message that ended it, 0 while alive */
     uint8_t state;           /* sw_dlg_state */
     uint8_t end;             /* sw_dlg_end */
     uint32_t nrequests;      /* in-dialog requests after creation */
@@ -121,24 +121,24 @@ const char *sw_call_kind_name(sw_call_kind k);
 
 typedef struct sw_call {
     sw_str call_id;
-    uint8_t kind;        /* sw_call_kind */
-    uint8_t state;       /* sw_call_state (INVITE calls) */
-    bool ongoing;        /* not finished at the end of the capture */
-    uint64_t first, last;/* message numbers */
+    sw_str from_user, to_user; /* users of the first request's From/To URIs */
+    sw_str final_reason;
+    int64_t t_start, t_ringing, t_answer, t_end; /* ns; 0 = never */
+    uint32_t first, last;/* message numbers */
     uint32_t nmsgs;
     uint32_t ntxns, ndialogs;
-    uint64_t invite;     /* first initial INVITE (or the first request) */
+    uint32_t invite;     /* first initial INVITE (or the first request) */
     uint32_t invite_txn; /* its transaction */
     uint32_t src, dst;   /* endpoints of the first request */
-    sw_str from_user, to_user; /* users of the first request's From/To URIs */
-    int final_code;      /* of the initial INVITE (0 none) */
-    sw_str final_reason;
-    uint64_t final_msg;
-    int64_t t_start, t_ringing, t_answer, t_end; /* ns; 0 = never */
+    uint32_t final_msg;
     uint32_t conversation; /* id shared by all legs linked together */
     uint32_t legs;         /* calls in the conversation (>= 1) */
     uint32_t link_prev;    /* call linked to this one (how: link_how), SW_NONE */
-    uint8_t link_how;      /* sw_link_how */
+    int final_code;      /* of the initial INVITE (0 none) */
+    uint8_t kind;        /* sw_call_kind */
+    uint8_t state;       /* sw_call_state (INVITE calls) */
+    bool ongoing;        /* not finished at the end of the capture */
+    uint8_t link_how;    /* sw_link_how */
 } sw_call;
 
 typedef enum {
@@ -161,17 +161,17 @@ typedef struct sw_reg {
     uint32_t challenges; /* 401/407 */
     uint32_t ok, failed; /* 2xx, other finals */
     int last_code;
-    uint64_t last_ok;    /* number of the last 2xx */
+    uint32_t last_ok;    /* number of the last 2xx */
     uint32_t expires;    /* granted by the last 2xx (s), 0 = unregistered */
     int64_t t_expiry;    /* when the last binding runs out (ns), 0 none */
-    uint64_t first, last;
+    uint32_t first, last;
 } sw_reg;
 
 typedef struct sw_sub {
     uint32_t call, dialog;
     sw_str event, id;    /* Event package and id parameter */
-    uint64_t created;    /* SUBSCRIBE or REFER */
-    uint64_t terminated; /* NOTIFY with Subscription-State: terminated, 0 if none */
+    uint32_t created;    /* SUBSCRIBE or REFER */
+    uint32_t terminated; /* NOTIFY with Subscription-State: terminated, 0 if none */
     uint32_t notifies;
     bool implicit;       /* created by REFER */
     int64_t t_expiry;    /* from Expires / Subscription-State expires=, 0 unknown */
@@ -204,8 +204,10 @@ typedef struct sw_corr_opts {
 } sw_corr_opts;
 
 #define SW_CORR_MAX_CALLS 10000000u
+#define SW_CORR_MAX_MSGS (UINT32_MAX - 1u)
 
-/* Messages left out of the call model because the calls bound was hit. */
+/* Messages left out of the call model because the calls bound was hit (or
+ * the model's message numbers ran out). */
 uint64_t sw_corr_over_limit(const sw_corr *c);
 
 /* NULL when out of memory. The trace must outlive the model. */
@@ -213,7 +215,8 @@ sw_corr *sw_corr_new(const sw_trace *t, const sw_corr_opts *opts);
 void sw_corr_free(sw_corr *c);
 
 /* Adds message `number` (numbers must come in order 1, 2, ...). Returns 0 or
- * SW_ENOMEM. `sip` is the message's parse; slices must point into m->data. */
+ * SW_ENOMEM. The model numbers messages in 32 bits: messages past
+ * SW_CORR_MAX_MSGS are counted in sw_corr_over_limit() and left out. `sip` is the message's parse; slices must point into m->data. */
 int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *sip);
 /* End of input: settles states (ongoing calls, timeouts) at time now_ns. */
 void sw_corr_finish(sw_corr *c, int64_t now_ns);

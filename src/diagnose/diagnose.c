@@ -459,7 +459,7 @@ static void rule_481(sw_diag *d)
                         regnote = str(d, d->lang == SW_KB_RU
                                              ? " Этот 481 — ответ на SUBSCRIBE, а не на REGISTER: регистрация того же устройства получила %s (сообщение %" PRIu64 ")."
                                              : " This 481 answers the SUBSCRIBE, not the REGISTER: the same device's registration got %s (message %" PRIu64 ").",
-                                      status_line(d, r->last), r->last);
+                                      status_line(d, r->last), (uint64_t)r->last);
                         break;
                     }
                 }

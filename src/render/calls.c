@@ -122,7 +122,7 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         else
             fputs("null", f);
         fprintf(f, ",\"messages\":%" PRIu32 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64, k->nmsgs,
-                k->first, k->last);
+                (uint64_t)k->first, (uint64_t)k->last);
         json_num_or_null(f, "pdd", v.pdd);
         json_num_or_null(f, "setup_time", v.setup);
         fprintf(f, ",\"conversation\":%" PRIu32 ",\"legs\":%" PRIu32 ",\"linked_to\":",
