@@ -4,7 +4,9 @@
  * announced, every other one is offered as a UDP payload to one of the
  * announced ports (and parsed as an RTP header on its own). Traps when a
  * parsed header claims more bytes than the packet has, or a stream's counts
- * contradict each other.
+ * contradict each other. Every packet of a stream is also decoded into an
+ * audio track (the `audio` command's path) with a small sample bound; traps
+ * when the track holds more samples than the bound.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,9 +14,33 @@
 
 #include "media/media.h"
 
+#define NTRACKS 8
+
+static sw_audio_track tracks[NTRACKS];
+static sw_media *cur; /* the media object of the run, for the hook */
+
+static void on_rtp(void *ud, size_t i, const sw_rtp_hdr *h, const uint8_t *payload, int64_t ts)
+{
+    (void)ud;
+    sw_media *m = cur;
+    if (i >= NTRACKS)
+        return;
+    sw_audio_track *t = &tracks[i];
+    if (!t->max_samples) {
+        const sw_rtp_stream *s = sw_media_stream(m, i);
+        t->codec = sw_audio_codec(s->pt, s->codec);
+        t->pt = s->pt;
+        t->max_samples = 80000;
+    }
+    sw_audio_track_add(t, h, payload, ts);
+    if (t->n > t->max_samples)
+        __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    sw_media *m = sw_media_new(&(sw_media_opts){64, 64});
+    sw_media_opts mo = {64, 64, on_rtp, NULL};
+    sw_media *m = cur = sw_media_new(&mo);
     if (!m)
         return 0;
     size_t off = 0, npkt = 0;
@@ -57,6 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (s->packets == 0 || s->lost != (int64_t)s->expected - (int64_t)s->packets)
             __builtin_trap();
     }
+    for (size_t i = 0; i < NTRACKS; i++)
+        sw_audio_track_free(&tracks[i]);
     sw_media_free(m);
     return 0;
 }

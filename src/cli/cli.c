@@ -317,14 +317,14 @@ static int model_sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_m
 }
 
 static int model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
-                      size_t nlink, bool stats, bool media)
+                      size_t nlink, bool stats, bool media, const sw_media_opts *mo)
 {
     memset(mdl, 0, sizeof *mdl);
     mdl->inputs = paths;
     mdl->ninputs = n;
     sw_trace_opts to = *sw_cli_trace_opts();
     if (media) {
-        mdl->media = sw_media_new(NULL);
+        mdl->media = sw_media_new(mo);
         if (!mdl->media) {
             sw_cli_error("out of memory");
             return SW_EXIT_USAGE;
@@ -375,13 +375,19 @@ static int model_load(sw_cli_model *mdl, char **paths, size_t n, const char *con
 int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *const *link_headers,
                       size_t nlink, bool stats)
 {
-    return model_load(mdl, paths, n, link_headers, nlink, stats, false);
+    return model_load(mdl, paths, n, link_headers, nlink, stats, false, NULL);
 }
 
 int sw_cli_model_load_media(sw_cli_model *mdl, char **paths, size_t n,
                             const char *const *link_headers, size_t nlink, bool stats)
 {
-    return model_load(mdl, paths, n, link_headers, nlink, stats, true);
+    return model_load(mdl, paths, n, link_headers, nlink, stats, true, NULL);
+}
+
+int sw_cli_model_load_media_opts(sw_cli_model *mdl, char **paths, size_t n,
+                                 const struct sw_media_opts *mo)
+{
+    return model_load(mdl, paths, n, NULL, 0, false, true, mo);
 }
 
 void sw_cli_model_free(sw_cli_model *mdl)

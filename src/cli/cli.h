@@ -53,6 +53,7 @@ struct sw_corr;
 /* ---- bounds (--limit NAME=VALUE, every command that reads a capture) ---- */
 
 struct sw_trace_opts;
+struct sw_media_opts;
 /* Parses one --limit argument into the process-wide bounds; prints the
  * error (with the list of names) and returns SW_EXIT_USAGE when it is bad. */
 int sw_cli_parse_limit(const char *cmd, const char *arg);
@@ -83,6 +84,10 @@ int sw_cli_model_load(sw_cli_model *mdl, char **paths, size_t n, const char *con
 /* The same, also measuring the RTP streams the SDP announces (mdl->media). */
 int sw_cli_model_load_media(sw_cli_model *mdl, char **paths, size_t n,
                             const char *const *link_headers, size_t nlink, bool stats);
+/* The same with media options (a packet hook: `audio`); the model is
+ * reachable from the hook through mdl while the inputs are read. */
+int sw_cli_model_load_media_opts(sw_cli_model *mdl, char **paths, size_t n,
+                                 const struct sw_media_opts *mo);
 void sw_cli_model_free(sw_cli_model *mdl);
 /* A call named on the command line: its 1-based index from `calls`, or its
  * Call-ID. SW_NONE (UINT32_MAX) when there is no such call. */
@@ -132,6 +137,7 @@ int sw_cmd_flow(int, char **);
 int sw_cmd_stats(int, char **);
 int sw_cmd_diagnose(int argc, char **argv);
 int sw_cmd_rtp(int argc, char **argv);
+int sw_cmd_audio(int argc, char **argv);
 int sw_cmd_live(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const char usage[] =
     "  flow INPUT... CALL   ladder diagram of a call (index from calls, or a Call-ID)\n"
     "  stats INPUT...       counts per method and code, ASR, NER, PDD, registrations\n"
     "  rtp INPUT...         RTP streams announced by SDP: packets, loss, jitter\n"
+    "  audio INPUT...       a call's audio (G.711) as a stereo WAV file\n"
     "  live -i IFACE        capture on an interface: messages or calls as they happen\n"
     "  explain CODE|LINE    what a SIP response code or reason phrase means\n"
     "\n"
@@ -44,6 +45,7 @@ static const cmd cmds[] = {
     {"stats", sw_cmd_stats},
     {"diagnose", sw_cmd_diagnose},
     {"rtp", sw_cmd_rtp},
+    {"audio", sw_cmd_audio},
     {"live", sw_cmd_live},
 };
 

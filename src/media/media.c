@@ -443,6 +443,7 @@ static sw_rtp_stream *stream_get(sw_media *m, const sw_payload *pl, uint32_t ssr
     s->ssrc = ssrc;
     s->sdp_msg = e ? e->msg : 0;
     s->ann = e ? (uint32_t)(e - m->anns) : UINT32_MAX;
+    s->sdp_for_dst = e && ann_eq_addr(e, &pl->dst, pl->dport);
     const ann *o = e && ann_eq_addr(e, &pl->dst, pl->dport) ? lookup(m, &pl->src, pl->sport)
                                                              : lookup(m, &pl->dst, pl->dport);
     s->ann2 = o && o != e ? (uint32_t)(o - m->anns) : UINT32_MAX;
@@ -642,6 +643,8 @@ bool sw_media_udp(sw_media *m, const sw_payload *pl)
                 m->st.rtp_packets++;
                 stream_packet(s, &h, pl->data, pl->ts_ns, &m->anns[s->ann],
                               s->ann2 != UINT32_MAX ? &m->anns[s->ann2] : NULL);
+                if (m->o.on_rtp)
+                    m->o.on_rtp(m->o.on_rtp_ud, id - 1, &h, pl->data + h.hdr_len, pl->ts_ns);
                 return true;
             }
         }
@@ -670,6 +673,9 @@ bool sw_media_udp(sw_media *m, const sw_payload *pl)
         stream_packet(s, &h, pl->data, pl->ts_ns, e,
                       s->ann2 != UINT32_MAX ? &m->anns[s->ann2] : NULL);
         m->flow_cache[slot] = (uint32_t)(s - m->streams) + 1;
+        if (m->o.on_rtp)
+            m->o.on_rtp(m->o.on_rtp_ud, (size_t)(s - m->streams), &h, pl->data + h.hdr_len,
+                        pl->ts_ns);
     }
     return true;
 }

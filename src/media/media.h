@@ -85,6 +85,7 @@ typedef struct sw_rtp_stream {
     uint8_t prev_pt;
     uint32_t ann;           /* the announcement it was matched with (media.c) */
     uint32_t ann2;          /* the other side's, UINT32_MAX when none */
+    bool sdp_for_dst;       /* sdp_msg announced the destination (the receiver's SDP) */
 } sw_rtp_stream;
 
 typedef struct sw_media_stats {
@@ -95,9 +96,17 @@ typedef struct sw_media_stats {
     uint64_t endpoints_dropped;/* SDP endpoints past max_endpoints */
 } sw_media_stats;
 
+/* Called for every RTP packet attributed to a stream (index as in
+ * sw_media_stream()), after the stream's figures are updated: what `audio`
+ * decodes. The payload is valid during the call only. */
+typedef void (*sw_rtp_hook)(void *ud, size_t stream, const sw_rtp_hdr *h, const uint8_t *payload,
+                            int64_t ts_ns);
+
 typedef struct sw_media_opts {
     size_t max_streams;   /* default 1,000,000 */
     size_t max_endpoints; /* default 4,000,000 */
+    sw_rtp_hook on_rtp;   /* NULL: none */
+    void *on_rtp_ud;
 } sw_media_opts;
 
 typedef struct sw_media sw_media;
@@ -131,5 +140,46 @@ size_t sw_media_nstreams(const sw_media *m);
 /* Streams in order of their first packet. */
 const sw_rtp_stream *sw_media_stream(const sw_media *m, size_t i);
 const sw_media_stats *sw_media_stats_get(const sw_media *m);
+
+/* ---- audio: RTP payloads back to sound ----------------------------------
+ *
+ * G.711 (PCMU, PCMA) decodes to 16-bit linear PCM at 8 kHz. A track holds
+ * one stream's samples, placed by RTP timestamp from the stream's first
+ * packet (gaps from loss stay silent, duplicates overwrite); a timestamp
+ * jump of more than SW_AUDIO_JUMP_S or backwards past the start re-anchors
+ * the track at the packet's arrival time, as a restarted sender needs.
+ * Samples past max_samples are counted, not stored. */
+
+/* Linear value of one G.711 code (ITU-T G.711 tables 1a and 2a). */
+int16_t sw_g711_ulaw(uint8_t code);
+int16_t sw_g711_alaw(uint8_t code);
+
+/* The payload types a track can decode: 0 (PCMU) and 8 (PCMA), or a dynamic
+ * type whose rtpmap names one of them. Returns the decoder's codec
+ * (0 = PCMU, 8 = PCMA) or -1 when the codec cannot be decoded. */
+int sw_audio_codec(uint8_t pt, const char *codec_name);
+
+#define SW_AUDIO_RATE 8000
+#define SW_AUDIO_JUMP_S 60
+
+typedef struct sw_audio_track {
+    int16_t *s;
+    size_t n, cap;          /* samples written (highest index + 1), allocated */
+    size_t max_samples;     /* bound (0: 6 hours) */
+    int64_t t_start;        /* arrival time of sample 0, ns */
+    uint32_t ts_base;       /* RTP timestamp of sample 0 */
+    int codec;              /* sw_audio_codec() of the stream (set before the first add) */
+    uint8_t pt;             /* the payload type that carries it; others are skipped */
+    bool started;
+    uint64_t packets;       /* decoded */
+    uint64_t skipped;       /* other payload types (DTMF events, comfort noise) */
+    uint64_t dropped;       /* samples past max_samples */
+    uint32_t reanchored;    /* timestamp jumps */
+} sw_audio_track;
+
+/* Adds one packet's payload. 0, or SW_ENOMEM. */
+int sw_audio_track_add(sw_audio_track *t, const sw_rtp_hdr *h, const uint8_t *payload,
+                       int64_t ts_ns);
+void sw_audio_track_free(sw_audio_track *t);
 
 #endif

@@ -235,4 +235,12 @@ int sw_stats_compute_where(sw_stats *s, const sw_trace *t, const sw_corr *c, con
  * fields). */
 void sw_render_stats(FILE *f, const sw_stats *s, sw_format fmt, bool color);
 
+/* ---- WAV ----------------------------------------------------------------- */
+
+/* Writes a RIFF/WAVE file of 16-bit PCM: nch channels (1 or 2) at `rate` Hz,
+ * `n` frames; channel c takes its samples from ch[c][0..len[c]) and silence
+ * after. 0, or -1 when writing failed or the file would pass 4 GiB. */
+int sw_render_wav(FILE *f, unsigned rate, unsigned nch, const int16_t *const ch[],
+                  const size_t len[], size_t n);
+
 #endif

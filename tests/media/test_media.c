@@ -284,6 +284,118 @@ static void test_rtcp(void **state)
     sw_media_free(m);
 }
 
+/* ---- audio ---------------------------------------------------------------- */
+
+static void test_g711(void **state)
+{
+    (void)state;
+    /* Ends and middles of both laws (G.711 tables 1a, 2a scaled to 16 bits). */
+    assert_int_equal(sw_g711_ulaw(0xFF), 0);
+    assert_int_equal(sw_g711_ulaw(0x7F), 0);
+    assert_int_equal(sw_g711_ulaw(0x80), 32124);
+    assert_int_equal(sw_g711_ulaw(0x00), -32124);
+    assert_int_equal(sw_g711_ulaw(0xFE), 8);
+    assert_int_equal(sw_g711_ulaw(0xF0), 120);
+    assert_int_equal(sw_g711_ulaw(0xEF), 132);
+    assert_int_equal(sw_g711_alaw(0xD5), 8);
+    assert_int_equal(sw_g711_alaw(0x55), -8);
+    assert_int_equal(sw_g711_alaw(0xAA), 32256);
+    assert_int_equal(sw_g711_alaw(0x2A), -32256);
+    assert_int_equal(sw_g711_alaw(0xC5), 264);
+    /* Monotonic over the positive codes of each law. */
+    for (int c = 0x80; c < 0xFF; c++)
+        assert_true(sw_g711_ulaw((uint8_t)c) > sw_g711_ulaw((uint8_t)(c + 1)));
+    int prev = -1;
+    for (int k = 0; k < 128; k++) {
+        int v = sw_g711_alaw((uint8_t)((k | 0x80) ^ 0x55));
+        assert_true(v > prev);
+        prev = v;
+    }
+    assert_int_equal(sw_audio_codec(0, ""), 0);
+    assert_int_equal(sw_audio_codec(8, NULL), 8);
+    assert_int_equal(sw_audio_codec(96, "pcmu"), 0);
+    assert_int_equal(sw_audio_codec(18, "G729"), -1);
+    assert_int_equal(sw_audio_codec(9, ""), -1);
+}
+
+static void add(sw_audio_track *t, uint8_t pt, uint32_t ts, int64_t at_ms, uint8_t fill, size_t n)
+{
+    uint8_t p[400];
+    memset(p, fill, sizeof p);
+    sw_rtp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.pt = pt;
+    h.ts = ts;
+    h.payload_len = (uint16_t)n;
+    assert_int_equal(sw_audio_track_add(t, &h, p, 1000000000ll + at_ms * 1000000), 0);
+}
+
+static void test_audio_track(void **state)
+{
+    (void)state;
+    sw_audio_track t;
+    memset(&t, 0, sizeof t);
+    t.codec = 0;
+    t.pt = 0;
+    /* 20 ms packets; the third is lost; a DTMF event (pt 101) is skipped. */
+    add(&t, 0, 4000000000u, 0, 0x80, 160);
+    add(&t, 0, 4000000160u, 20, 0x80, 160);
+    add(&t, 101, 4000000320u, 40, 0x00, 4);
+    add(&t, 0, 4000000480u, 60, 0x00, 160); /* timestamp wraps below */
+    add(&t, 0, 4000000640u, 80, 0x00, 160);
+    add(&t, 0, (uint32_t)(4000000800ull), 100, 0x80, 160);
+    assert_int_equal(t.packets, 5);
+    assert_int_equal(t.skipped, 1);
+    assert_int_equal(t.n, 960);
+    assert_int_equal(t.s[0], 32124);
+    assert_int_equal(t.s[319], 32124);
+    assert_int_equal(t.s[320], 0);   /* the lost packet: silence */
+    assert_int_equal(t.s[479], 0);
+    assert_int_equal(t.s[480], -32124);
+    assert_int_equal(t.s[800], 32124);
+    assert_int_equal(t.reanchored, 0);
+    /* The 32-bit timestamp wraps: still contiguous. */
+    uint32_t w = 0xFFFFFF00u;
+    sw_audio_track u;
+    memset(&u, 0, sizeof u);
+    u.codec = 8;
+    u.pt = 8;
+    add(&u, 8, w, 0, 0xD5, 160);
+    add(&u, 8, w + 160, 20, 0xD5, 160);
+    assert_int_equal(u.n, 320);
+    assert_int_equal(u.reanchored, 0);
+    assert_int_equal(u.s[319], 8);
+    /* A sender that restarts its timestamps continues at arrival time. */
+    add(&u, 8, 0x80000000u, 1000, 0xD5, 160);
+    assert_int_equal(u.reanchored, 1);
+    assert_int_equal(u.n, 8000 + 160);
+    assert_int_equal(u.s[8000], 8);
+    assert_int_equal(u.s[4000], 0);
+    /* A bound on samples: what passes it is counted. */
+    sw_audio_track v;
+    memset(&v, 0, sizeof v);
+    v.codec = 0;
+    v.pt = 0;
+    v.max_samples = 200;
+    add(&v, 0, 0, 0, 0x80, 160);
+    add(&v, 0, 160, 20, 0x80, 160);
+    add(&v, 0, 320, 40, 0x80, 160);
+    assert_int_equal(v.n, 200);
+    assert_int_equal(v.dropped, 120 + 160);
+    /* A stream in a codec not decoded: nothing stored. */
+    sw_audio_track g;
+    memset(&g, 0, sizeof g);
+    g.codec = -1;
+    g.pt = 18;
+    add(&g, 18, 0, 0, 0x11, 20);
+    assert_int_equal(g.n, 0);
+    assert_int_equal(g.packets, 0);
+    sw_audio_track_free(&t);
+    sw_audio_track_free(&u);
+    sw_audio_track_free(&v);
+    sw_audio_track_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +406,8 @@ int main(void)
         cmocka_unit_test(test_quality),
         cmocka_unit_test(test_dtmf),
         cmocka_unit_test(test_rtcp),
+        cmocka_unit_test(test_g711),
+        cmocka_unit_test(test_audio_track),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -317,6 +317,38 @@ static void test_text_exhaustive(void **state)
             }
 }
 
+static void test_wav(void **state)
+{
+    (void)state;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    const int16_t l[3] = {1, -2, 0x1234}, r[1] = {-32768};
+    const int16_t *ch[2] = {l, r};
+    size_t len[2] = {3, 1};
+    assert_int_equal(sw_render_wav(f, 8000, 2, ch, len, 3), 0);
+    unsigned char b[64];
+    rewind(f);
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    assert_int_equal(n, 44 + 12);
+    assert_memory_equal(b, "RIFF", 4);
+    assert_int_equal(b[4] | b[5] << 8, 36 + 12);
+    assert_memory_equal(b + 8, "WAVEfmt ", 8);
+    assert_int_equal(b[20], 1);                               /* PCM */
+    assert_int_equal(b[22], 2);                               /* channels */
+    assert_int_equal(b[24] | b[25] << 8, 8000);               /* rate */
+    assert_int_equal(b[28] | b[29] << 8 | b[30] << 16, 32000); /* bytes a second */
+    assert_int_equal(b[32], 4);                               /* block */
+    assert_int_equal(b[34], 16);                              /* bits */
+    assert_memory_equal(b + 36, "data", 4);
+    assert_int_equal(b[40], 12);
+    /* frames: (1, -32768) (-2, 0) (0x1234, 0), little-endian */
+    static const unsigned char want[12] = {0x01, 0x00, 0x00, 0x80, 0xFE, 0xFF,
+                                           0x00, 0x00, 0x34, 0x12, 0x00, 0x00};
+    assert_memory_equal(b + 44, want, 12);
+    assert_int_equal(sw_render_wav(stdout, 8000, 3, ch, len, 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_tsv_cases),
         cmocka_unit_test(test_text_cases),
         cmocka_unit_test(test_text_exhaustive),
+        cmocka_unit_test(test_wav),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
