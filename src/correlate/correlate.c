@@ -39,6 +39,8 @@ const char *sw_link_how_name(sw_link_how h)
 
 /* ---- growable arrays --------------------------------------------------- */
 
+/* New capacity is not cleared: every entry is initialised when it is taken,
+ * so the pages of the unused tail are never touched (no RSS for them). */
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -49,7 +51,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     void *np = realloc(*p, nc * elem);
     if (!np)
         return SW_ENOMEM;
-    memset((char *)np + *cap * elem, 0, (nc - *cap) * elem);
     *p = np;
     *cap = nc;
     return 0;
@@ -236,8 +237,6 @@ struct sw_corr {
     uint16_t *m_code;
     size_t m_cap;
     uint64_t m_count; /* highest number added */
-    uint32_t *call_tail; /* last message number per call (for m_next chains) */
-    size_t call_tail_cap;
     int64_t last_ts;
 };
 
@@ -290,7 +289,6 @@ void sw_corr_free(sw_corr *c)
     free(c->m_next);
     free(c->m_flags);
     free(c->m_code);
-    free(c->call_tail);
     free(c);
 }
 
@@ -344,7 +342,6 @@ static uint32_t call_get(sw_corr *c, sw_str call_id, uint64_t number, const sw_m
         return SW_CORR_FULL;
     if (grow((void **)&c->calls, &c->calls_cap, c->ncalls + 1, sizeof *c->calls) ||
         grow((void **)&c->uf, &c->uf_cap, c->ncalls + 1, sizeof *c->uf) ||
-        grow((void **)&c->call_tail, &c->call_tail_cap, c->ncalls + 1, sizeof *c->call_tail) ||
         grow((void **)&c->call_last_dlg, &c->call_last_dlg_cap, c->ncalls + 1, 4) ||
         grow((void **)&c->call_last_sub, &c->call_last_sub_cap, c->ncalls + 1, 4))
         return SW_NONE;
@@ -436,7 +433,29 @@ static bool txn_eq(const void *ctx, uint32_t id, const void *key)
 static uint64_t txkey_hash(const txkey *k)
 {
     /* Numbers go in as raw bytes: no formatting on the per-message path.
-     * Hosts compare case-insensitively, so they are hashed folded. */
+     * Hosts compare case-insensitively, so they are hashed folded. All of
+     * sent-by is hashed, not only the branch: requests that repeat one
+     * branch from many hosts or ports must not share a probe chain. */
+    if (!k->rfc2543 && k->branch.len + k->method.len + k->host.len + 5 <= 256) {
+        /* The common key in one pass: branch, method, folded host, port. */
+        char buf[256];
+        size_t n = 0;
+        memcpy(buf, k->branch.p, k->branch.len); /* not empty: it has the cookie */
+        n += k->branch.len;
+        buf[n++] = '\xff';
+        if (k->method.len)
+            memcpy(buf + n, k->method.p, k->method.len);
+        n += k->method.len;
+        buf[n++] = '\xff';
+        for (size_t i = 0; i < k->host.len; i++) {
+            char ch = k->host.p[i];
+            buf[n++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+        }
+        buf[n++] = '\xff';
+        buf[n++] = (char)(k->port >> 8);
+        buf[n++] = (char)k->port;
+        return sw_hash(buf, n);
+    }
     char port[2] = {(char)(k->port >> 8), (char)k->port};
     char host[256];
     size_t hl = SW_MIN(k->host.len, sizeof host);
@@ -445,7 +464,7 @@ static uint64_t txkey_hash(const txkey *k)
                                                                : k->host.p[i];
     sw_str hs = sw_str_make(host, hl);
     if (!k->rfc2543) {
-        sw_str parts[] = {k->branch, hs, sw_str_make(port, 2), k->method};
+        sw_str parts[] = {k->branch, k->method, hs, sw_str_make(port, 2)};
         return hash_parts(parts, 4);
     }
     char cs[4] = {(char)(k->cseq >> 24), (char)(k->cseq >> 16), (char)(k->cseq >> 8),
@@ -1207,9 +1226,9 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
         if (call == SW_NONE)
             return SW_ENOMEM;
         sw_call *k = &c->calls[call];
-        if (c->call_tail[call] && c->call_tail[call] - 1 < c->m_cap)
-            c->m_next[c->call_tail[call] - 1] = (uint32_t)number;
-        c->call_tail[call] = (uint32_t)number;
+        /* k->last: the call's previous message (0 for a new call) */
+        if (k->last && k->last - 1 < c->m_cap)
+            c->m_next[k->last - 1] = (uint32_t)number;
         k->last = number;
         k->nmsgs++;
     }

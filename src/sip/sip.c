@@ -112,10 +112,22 @@ static inline const char *tok_end(const char *p, const char *e)
     return p;
 }
 
-/* s[0..n) equals lit (lowercase, n bytes) ignoring ASCII case. */
+/* s[0..n) equals lit (lowercase, n bytes) ignoring ASCII case. Eight bytes
+ * a step: a literal's letters have bit 0x40 set and its other characters
+ * ('-', digits) do not, so (lit & 0x40..) >> 1 puts 0x20 exactly where a
+ * letter is; OR-ing that into s folds s's letters there, and elsewhere s
+ * must equal lit byte for byte. Exact, not a heuristic. */
 static inline bool lceq(const char *s, const char *lit, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, s + i, 8);
+        memcpy(&b, lit + i, 8);
+        if ((a | ((b & 0x4040404040404040ull) >> 1)) != b)
+            return false;
+    }
+    for (; i < n; i++)
         if (lower_tab[(unsigned char)s[i]] != lit[i])
             return false;
     return true;
@@ -438,6 +450,16 @@ static int param_next(const char **pp, const char *e, bool semi_optional, sw_str
             *val = mk(q + 1, c);
             q = c + 1;
         } else {
+            /* Common case first, in one pass: value characters up to the
+             * next ';' or the end. */
+            const char *fe = q;
+            while (fe < e && is_c(*fe, C_PVAL))
+                fe++;
+            if (fe > q && (fe == e || *fe == ';')) {
+                *val = mk(q, fe);
+                *pp = fe;
+                return P_OK;
+            }
             /* Unquoted: the value runs to the next ';' so a lenient caller
              * gets all of it; the characters are checked separately. */
             const char *s = q;
