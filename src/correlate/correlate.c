@@ -162,16 +162,18 @@ typedef struct mref {
     uint16_t off, len;
 } mref;
 
-/* The stored form of a transaction's key: 24 bytes instead of 96. The slices
- * are offsets into the message that created the transaction (the trace keeps
- * its bytes); method and CSeq are the transaction's own. A key whose parts do
- * not fit 16-bit offsets (a message over 64 KiB) is kept whole in `bigkeys`,
- * its index in `msg`. */
+/* The stored form of a transaction's key: 32 bytes instead of 96. The slices
+ * are offsets from the first byte of the message that created the
+ * transaction (the trace keeps its bytes; the pointer is kept, not the
+ * message number, so a lookup costs no visit to the trace's index); method
+ * and CSeq are the transaction's own. A key whose parts do not fit 16-bit
+ * offsets (a message over 64 KiB) is kept whole in `bigkeys`: base NULL,
+ * its index in `big`. */
 typedef struct txkey_c {
-    uint32_t msg;
+    const char *base;
+    uint32_t big;
     uint16_t port;
     uint8_t rfc2543;
-    uint8_t big;
     mref branch, host, call_id, from_tag;
 } txkey_c;
 
@@ -377,19 +379,16 @@ uint32_t sw_corr_find_call(const sw_corr *c, sw_str call_id)
 static void txkey_load(const sw_corr *c, uint32_t id, txkey *k)
 {
     const txkey_c *q = &c->txkeys[id];
-    if (q->big) {
-        *k = c->bigkeys[q->msg];
+    if (!q->base) {
+        *k = c->bigkeys[q->big];
         return;
     }
-    const sw_msg *m = sw_trace_get(c->t, q->msg);
+    const char *b = q->base;
     memset(k, 0, sizeof *k);
     k->port = q->port;
     k->rfc2543 = q->rfc2543;
     k->method = c->txns[id].method;
     k->cseq = c->txns[id].cseq;
-    if (!m)
-        return; /* the trace keeps no records: nothing to compare but the above */
-    const char *b = m->data;
     k->branch = sw_str_make(b + q->branch.off, q->branch.len);
     k->host = sw_str_make(b + q->host.off, q->host.len);
     k->call_id = sw_str_make(b + q->call_id.off, q->call_id.len);
@@ -474,7 +473,7 @@ static uint64_t txkey_hash(const txkey *k)
     return hash_parts(parts, 7);
 }
 
-static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call, uint64_t number,
+static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call,
                         const sw_msg *m)
 {
     if (grow((void **)&c->txns, &c->txns_cap, c->ntxns + 1, sizeof *c->txns) ||
@@ -482,7 +481,7 @@ static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call, u
         return SW_NONE;
     txkey_c q;
     memset(&q, 0, sizeof q);
-    q.msg = (uint32_t)number;
+    q.base = m->data;
     q.port = k->port;
     q.rfc2543 = k->rfc2543;
     if (!mref_of(m, k->branch, &q.branch) || !mref_of(m, k->host, &q.host) ||
@@ -490,8 +489,8 @@ static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call, u
         if (grow((void **)&c->bigkeys, &c->bigkeys_cap, c->nbigkeys + 1, sizeof *c->bigkeys))
             return SW_NONE;
         c->bigkeys[c->nbigkeys] = *k;
-        q.big = 1;
-        q.msg = (uint32_t)c->nbigkeys++;
+        q.base = NULL;
+        q.big = (uint32_t)c->nbigkeys++;
     }
     uint32_t id = (uint32_t)c->ntxns++;
     sw_txn *x = &c->txns[id];
@@ -720,19 +719,24 @@ static int msg_slots(sw_corr *c, uint64_t number)
     size_t nc = c->m_cap ? c->m_cap : 1024;
     while (nc < number)
         nc *= 2;
-    uint32_t *a = realloc(c->m_txn, nc * 4), *b, *d, *e;
+    uint32_t *a = realloc(c->m_txn, nc * 4);
     if (!a)
         return SW_ENOMEM;
     c->m_txn = a;
-    if (!(b = realloc(c->m_call, nc * 4)))
-        return SW_ENOMEM;
-    c->m_call = b;
-    if (!(d = realloc(c->m_dlg, nc * 4)))
-        return SW_ENOMEM;
-    c->m_dlg = d;
-    if (!(e = realloc(c->m_next, nc * 4)))
-        return SW_ENOMEM;
-    c->m_next = e;
+    /* Call, dialog and next-in-call per message only with the call model:
+     * the transaction layer alone (history) saves their 12 bytes a message. */
+    if (!c->o.transactions_only) {
+        uint32_t *b, *d, *e;
+        if (!(b = realloc(c->m_call, nc * 4)))
+            return SW_ENOMEM;
+        c->m_call = b;
+        if (!(d = realloc(c->m_dlg, nc * 4)))
+            return SW_ENOMEM;
+        c->m_dlg = d;
+        if (!(e = realloc(c->m_next, nc * 4)))
+            return SW_ENOMEM;
+        c->m_next = e;
+    }
     uint8_t *f = realloc(c->m_flags, nc);
     if (!f)
         return SW_ENOMEM;
@@ -1205,8 +1209,11 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
         return SW_ENOMEM;
     size_t i = number - 1;
     c->m_txn[i] = SW_NONE;
-    c->m_dlg[i] = SW_NONE;
-    c->m_next[i] = 0;
+    if (!c->o.transactions_only) {
+        c->m_dlg[i] = SW_NONE;
+        c->m_next[i] = 0;
+        c->m_call[i] = SW_NONE;
+    }
     c->m_flags[i] = 0;
     if (number > c->m_count)
         c->m_count = number;
@@ -1231,8 +1238,8 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
             c->m_next[k->last - 1] = (uint32_t)number;
         k->last = number;
         k->nmsgs++;
+        c->m_call[i] = call;
     }
-    c->m_call[i] = call;
 
     /* Transaction key. */
     txkey key;
@@ -1283,7 +1290,7 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
                 c->txns[tx].server == m->dst)
                 retrans = true;
             if (tx == SW_NONE) {
-                tx = txn_new(c, &key, h, call, number, m);
+                tx = txn_new(c, &key, h, call, m);
                 if (tx == SW_NONE)
                     return SW_ENOMEM;
             }
@@ -1306,7 +1313,7 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
             on_request(c, number, m, s, call, tx, retrans);
     } else {
         if (tx == SW_NONE) {
-            tx = txn_new(c, &key, h, call, number, m);
+            tx = txn_new(c, &key, h, call, m);
             if (tx == SW_NONE)
                 return SW_ENOMEM;
             c->txns[tx].flags |= SW_TXF_STRAY;
@@ -1384,8 +1391,8 @@ const sw_sub *sw_corr_sub(const sw_corr *c, uint32_t i) { return i < c->nsubs ? 
 static bool have_msg(const sw_corr *c, uint64_t n) { return n >= 1 && n <= c->m_count; }
 
 uint32_t sw_corr_msg_txn(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_txn[n - 1] : SW_NONE; }
-uint32_t sw_corr_msg_call(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_call[n - 1] : SW_NONE; }
-uint32_t sw_corr_msg_dialog(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_dlg[n - 1] : SW_NONE; }
+uint32_t sw_corr_msg_call(const sw_corr *c, uint64_t n) { return have_msg(c, n) && c->m_call ? c->m_call[n - 1] : SW_NONE; }
+uint32_t sw_corr_msg_dialog(const sw_corr *c, uint64_t n) { return have_msg(c, n) && c->m_dlg ? c->m_dlg[n - 1] : SW_NONE; }
 uint8_t sw_corr_msg_flags(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_flags[n - 1] : 0; }
 uint16_t sw_corr_msg_code(const sw_corr *c, uint64_t n) { return have_msg(c, n) ? c->m_code[n - 1] : 0; }
 
@@ -1395,7 +1402,7 @@ uint64_t sw_corr_call_next(const sw_corr *c, uint32_t call, uint64_t number)
         return 0;
     if (number == 0)
         return c->calls[call].first;
-    if (!have_msg(c, number))
+    if (!have_msg(c, number) || !c->m_next)
         return 0;
     return c->m_next[number - 1];
 }
