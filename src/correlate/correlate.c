@@ -201,9 +201,13 @@ struct sw_corr {
     uint32_t *uf;      /* union-find parent per call */
     size_t uf_cap;
 
-    sw_txn *txns;
-    txkey_c *txkeys;
-    size_t ntxns, txns_cap, txkeys_cap;
+    /* A transaction and its key side by side: a lookup's key compare and
+     * the update that follows touch the same cache lines. */
+    struct txrec {
+        txkey_c key;
+        sw_txn t;
+    } *txr;
+    size_t ntxns, txr_cap;
     txkey *bigkeys;
     size_t nbigkeys, bigkeys_cap;
     hindex txn_ix;
@@ -267,8 +271,7 @@ void sw_corr_free(sw_corr *c)
     free(c->calls);
     free(c->call_ix.s);
     free(c->uf);
-    free(c->txns);
-    free(c->txkeys);
+    free(c->txr);
     free(c->bigkeys);
     free(c->txn_ix.s);
     free(c->dlgs);
@@ -378,7 +381,7 @@ uint32_t sw_corr_find_call(const sw_corr *c, sw_str call_id)
 /* The whole key of transaction `id`, its slices back in message bytes. */
 static void txkey_load(const sw_corr *c, uint32_t id, txkey *k)
 {
-    const txkey_c *q = &c->txkeys[id];
+    const txkey_c *q = &c->txr[id].key;
     if (!q->base) {
         *k = c->bigkeys[q->big];
         return;
@@ -387,8 +390,8 @@ static void txkey_load(const sw_corr *c, uint32_t id, txkey *k)
     memset(k, 0, sizeof *k);
     k->port = q->port;
     k->rfc2543 = q->rfc2543;
-    k->method = c->txns[id].method;
-    k->cseq = c->txns[id].cseq;
+    k->method = c->txr[id].t.method;
+    k->cseq = c->txr[id].t.cseq;
     k->branch = sw_str_make(b + q->branch.off, q->branch.len);
     k->host = sw_str_make(b + q->host.off, q->host.len);
     k->call_id = sw_str_make(b + q->call_id.off, q->call_id.len);
@@ -415,11 +418,11 @@ static bool txn_eq(const void *ctx, uint32_t id, const void *key)
 {
     const sw_corr *c = ctx;
     const txkey *b = key;
-    const txkey_c *q = &c->txkeys[id];
+    const txkey_c *q = &c->txr[id].key;
     if (q->rfc2543 != b->rfc2543 || q->port != b->port ||
-        !sw_str_eq(c->txns[id].method, b->method))
+        !sw_str_eq(c->txr[id].t.method, b->method))
         return false;
-    if (q->rfc2543 && c->txns[id].cseq != b->cseq)
+    if (q->rfc2543 && c->txr[id].t.cseq != b->cseq)
         return false;
     txkey a;
     txkey_load(c, id, &a);
@@ -476,8 +479,7 @@ static uint64_t txkey_hash(const txkey *k)
 static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call,
                         const sw_msg *m)
 {
-    if (grow((void **)&c->txns, &c->txns_cap, c->ntxns + 1, sizeof *c->txns) ||
-        grow((void **)&c->txkeys, &c->txkeys_cap, c->ntxns + 1, sizeof *c->txkeys))
+    if (grow((void **)&c->txr, &c->txr_cap, c->ntxns + 1, sizeof *c->txr))
         return SW_NONE;
     txkey_c q;
     memset(&q, 0, sizeof q);
@@ -493,14 +495,14 @@ static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call,
         q.big = (uint32_t)c->nbigkeys++;
     }
     uint32_t id = (uint32_t)c->ntxns++;
-    sw_txn *x = &c->txns[id];
+    sw_txn *x = &c->txr[id].t;
     memset(x, 0, sizeof *x);
     x->call = call;
     x->dialog = SW_NONE;
     x->cancel = SW_NONE;
     x->method = k->method;
     x->cseq = k->cseq;
-    c->txkeys[id] = q;
+    c->txr[id].key = q;
     if (k->rfc2543)
         x->flags |= SW_TXF_RFC2543;
     if (call != SW_NONE)
@@ -937,7 +939,7 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
                        uint32_t call, uint32_t tx, bool retrans)
 {
     sw_call *k = &c->calls[call];
-    sw_txn *x = &c->txns[tx];
+    sw_txn *x = &c->txr[tx].t;
     sw_str method = s->method;
     sw_str to_tag = s->to_tag;
     sw_str from_tag = s->from_tag;
@@ -987,8 +989,8 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
         ik.method = sw_str_cstr("INVITE");
         uint32_t inv = hi_find(&c->txn_ix, txkey_hash(&ik), txn_eq, c, &ik);
         if (inv != SW_NONE) {
-            c->txns[inv].cancel = tx;
-            c->txns[inv].flags |= SW_TXF_CANCELLED;
+            c->txr[inv].t.cancel = tx;
+            c->txr[inv].t.flags |= SW_TXF_CANCELLED;
         }
         return;
     }
@@ -1075,7 +1077,7 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
 static bool response_seen(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s,
                           uint32_t tx)
 {
-    sw_txn *x = &c->txns[tx];
+    sw_txn *x = &c->txr[tx].t;
     int code = s->status;
     bool retrans = false;
     if (code < 200) {
@@ -1106,7 +1108,7 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
                         uint32_t call, uint32_t tx)
 {
     sw_call *k = &c->calls[call];
-    sw_txn *x = &c->txns[tx];
+    sw_txn *x = &c->txr[tx].t;
     int code = s->status;
     if (response_seen(c, number, m, s, tx))
         return;
@@ -1266,16 +1268,16 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
     if (s->is_request) {
         bool retrans = false;
         bool ack = is_method(s->method, "ACK");
-        bool ack_of_failure = ack && tx != SW_NONE && c->txns[tx].request &&
-                              c->txns[tx].final_code >= 300;
+        bool ack_of_failure = ack && tx != SW_NONE && c->txr[tx].t.request &&
+                              c->txr[tx].t.final_code >= 300;
         if (ack_of_failure) {
             /* RFC 3261 17.1.1.3: the ACK of a non-2xx final is part of the
              * INVITE transaction (same branch). */
-            const sw_msg *first_ack = c->txns[tx].ack ? sw_trace_get(c->t, c->txns[tx].ack) : NULL;
-            if (c->txns[tx].ack && (!first_ack || (first_ack->src == m->src && first_ack->dst == m->dst)))
+            const sw_msg *first_ack = c->txr[tx].t.ack ? sw_trace_get(c->t, c->txr[tx].t.ack) : NULL;
+            if (c->txr[tx].t.ack && (!first_ack || (first_ack->src == m->src && first_ack->dst == m->dst)))
                 retrans = true;
             else
-                c->txns[tx].ack = number;
+                c->txr[tx].t.ack = number;
         } else {
             if (ack) {
                 /* The ACK of a 2xx is a transaction of its own (17.1.1.3). */
@@ -1286,15 +1288,15 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
             /* The same request again between the same two endpoints is a
              * retransmission; a copy on another hop (a transparent proxy,
              * a capture on two interfaces) is the transaction seen elsewhere. */
-            if (tx != SW_NONE && c->txns[tx].request && c->txns[tx].client == m->src &&
-                c->txns[tx].server == m->dst)
+            if (tx != SW_NONE && c->txr[tx].t.request && c->txr[tx].t.client == m->src &&
+                c->txr[tx].t.server == m->dst)
                 retrans = true;
             if (tx == SW_NONE) {
                 tx = txn_new(c, &key, h, call, m);
                 if (tx == SW_NONE)
                     return SW_ENOMEM;
             }
-            sw_txn *x = &c->txns[tx];
+            sw_txn *x = &c->txr[tx].t;
             if (!x->request) {
                 x->request = number;
                 x->client = m->src;
@@ -1303,7 +1305,7 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
                 x->retrans++;
             }
         }
-        sw_txn *x = &c->txns[tx];
+        sw_txn *x = &c->txr[tx].t;
         if (retrans)
             c->m_flags[i] |= SW_MF_RETRANS;
         x->last = number;
@@ -1316,11 +1318,11 @@ int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *
             tx = txn_new(c, &key, h, call, m);
             if (tx == SW_NONE)
                 return SW_ENOMEM;
-            c->txns[tx].flags |= SW_TXF_STRAY;
-            c->txns[tx].client = m->dst;
-            c->txns[tx].server = m->src;
+            c->txr[tx].t.flags |= SW_TXF_STRAY;
+            c->txr[tx].t.client = m->dst;
+            c->txr[tx].t.server = m->src;
         }
-        sw_txn *x = &c->txns[tx];
+        sw_txn *x = &c->txr[tx].t;
         if (!x->request)
             c->m_flags[i] |= SW_MF_STRAY;
         x->last = number;
@@ -1340,7 +1342,7 @@ void sw_corr_finish(sw_corr *c, int64_t now_ns)
         now_ns = c->last_ts;
     /* Transactions that never got an answer. */
     for (size_t i = 0; i < c->ntxns; i++) {
-        sw_txn *x = &c->txns[i];
+        sw_txn *x = &c->txr[i].t;
         if (x->request && !x->first_prov && !x->final && x->retrans > 0 &&
             !is_method(x->method, "ACK"))
             x->flags |= SW_TXF_TIMEOUT;
@@ -1349,8 +1351,8 @@ void sw_corr_finish(sw_corr *c, int64_t now_ns)
         sw_call *k = &c->calls[i];
         if (k->kind == SW_CALL_INVITE) {
             if (k->state == SW_CS_SETUP && k->invite_txn != SW_NONE &&
-                (c->txns[k->invite_txn].flags & SW_TXF_TIMEOUT)) {
-                const sw_txn *x = &c->txns[k->invite_txn];
+                (c->txr[k->invite_txn].t.flags & SW_TXF_TIMEOUT)) {
+                const sw_txn *x = &c->txr[k->invite_txn].t;
                 const sw_msg *last = sw_trace_get(c->t, x->last);
                 const sw_msg *first = sw_trace_get(c->t, x->request);
                 /* Timer B is 64*T1 = 32 s: past it, the caller gave up. */
@@ -1380,7 +1382,7 @@ size_t sw_corr_ncalls(const sw_corr *c) { return c->ncalls; }
 uint64_t sw_corr_over_limit(const sw_corr *c) { return c->over_limit; }
 const sw_call *sw_corr_call(const sw_corr *c, uint32_t i) { return i < c->ncalls ? &c->calls[i] : NULL; }
 size_t sw_corr_ntxns(const sw_corr *c) { return c->ntxns; }
-const sw_txn *sw_corr_txn(const sw_corr *c, uint32_t i) { return i < c->ntxns ? &c->txns[i] : NULL; }
+const sw_txn *sw_corr_txn(const sw_corr *c, uint32_t i) { return i < c->ntxns ? &c->txr[i].t : NULL; }
 size_t sw_corr_ndialogs(const sw_corr *c) { return c->ndlgs; }
 const sw_dialog *sw_corr_dialog(const sw_corr *c, uint32_t i) { return i < c->ndlgs ? &c->dlgs[i] : NULL; }
 size_t sw_corr_nregs(const sw_corr *c) { return c->nregs; }
