@@ -66,6 +66,8 @@ struct sw_capture {
     char *dump_pattern;   /* its name, a strftime pattern when it rotates */
     int64_t dump_every_ns; /* -G: a new file every this long (0: never) */
     int64_t dump_since;   /* capture time the current file was started */
+    uint64_t dump_max;    /* -C: a new file before this size (0: never) */
+    uint64_t dump_bytes;  /* bytes in the current file */
     char *dump_last;      /* the name the pattern gave last time */
     unsigned dump_seq;    /* files already started under that name */
     char err[200];
@@ -596,11 +598,12 @@ static int dump_open(sw_capture *c, int64_t ts_ns, char *err, size_t errlen)
         pcap_dump_close(c->dump);
     c->dump = d;
     c->dump_since = ts_ns;
+    c->dump_bytes = 24; /* the pcap file header */
     return 0;
 }
 
-int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, char *err,
-                       size_t errlen)
+int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, uint64_t max_bytes,
+                       char *err, size_t errlen)
 {
     if (!c->live)
         return fail(err, errlen, SW_EFORMAT, "only a live capture can be written");
@@ -611,6 +614,7 @@ int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, char *
     if (!c->dump_pattern)
         return fail(err, errlen, SW_ENOMEM, "out of memory");
     c->dump_every_ns = every_ns;
+    c->dump_max = max_bytes;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     return dump_open(c, (int64_t)now.tv_sec * 1000000000ll + now.tv_nsec, err, errlen);
@@ -647,8 +651,10 @@ static int next_live(sw_capture *c, sw_packet *p)
         p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000ll +
                    (int64_t)h->ts.tv_usec * (c->nsec ? 1 : 1000);
         if (c->dump) {
-            /* -G or SIGHUP: the next file starts with this packet */
-            if (live_rotate || (c->dump_every_ns && p->ts_ns - c->dump_since >= c->dump_every_ns)) {
+            /* -G, -C or SIGHUP: the next file starts with this packet */
+            uint64_t rec = 16 + (uint64_t)h->caplen;
+            if (live_rotate || (c->dump_every_ns && p->ts_ns - c->dump_since >= c->dump_every_ns) ||
+                (c->dump_max && c->dump_bytes > 24 && c->dump_bytes + rec > c->dump_max)) {
                 live_rotate = 0;
                 char e[300];
                 if (dump_open(c, p->ts_ns, e, sizeof e))
@@ -656,6 +662,7 @@ static int next_live(sw_capture *c, sw_packet *p)
             }
             pcap_dump((u_char *)c->dump, h, d);
             pcap_dump_flush(c->dump);
+            c->dump_bytes += rec;
         }
         p->data = d;
         p->caplen = h->caplen;

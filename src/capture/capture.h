@@ -91,9 +91,11 @@ int sw_capture_open_live(sw_capture **out, const char *ifname, const char *bpf, 
                          size_t errlen);
 /* Also write every packet read to a pcap file (-w). path is a strftime
  * pattern (local time); with every_ns > 0 (-G) a new file is started every
- * that long of capture time, which needs a '%' in the pattern. */
-int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, char *err,
-                       size_t errlen);
+ * that long of capture time, which needs a '%' in the pattern; with
+ * max_bytes > 0 (-C) a new file is started before one would pass that size
+ * (a file holds at least one packet). A name used already gets ".1", ".2"... */
+int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, uint64_t max_bytes,
+                       char *err, size_t errlen);
 /* Start a new -w file at the next packet (SIGHUP); async-signal-safe. */
 void sw_capture_request_rotate(void);
 /* Asks every live capture to stop at its next read; async-signal-safe. */

@@ -36,6 +36,8 @@ static const char usage[] =
     "                         hold strftime conversions (sip-%Y%m%d-%H%M%S.pcap)\n"
     "  -G, --rotate SECONDS   a new -w file every SECONDS (FILE must hold a %); SIGHUP\n"
     "                         starts a new file at once\n"
+    "  -C, --file-size MB     a new -w file before one passes MB millions of bytes\n"
+    "                         (FILE, FILE.1, FILE.2, ... when FILE has no %)\n"
     "  -c, --count N          stop after N SIP messages\n"
     "  -u, --user USER        drop root privileges to USER once the interface and the -w\n"
     "                         file are open\n"
@@ -150,6 +152,7 @@ int sw_cmd_live(int argc, char **argv)
                                          {"count", required_argument, 0, 'c'},
                                          {"user", required_argument, 0, 'u'},
                                          {"rotate", required_argument, 0, 'G'},
+                                         {"file-size", required_argument, 0, 'C'},
                                          {"duration", required_argument, 0, O_DURATION},
                                          {"where", required_argument, 0, O_WHERE},
                                          {"lang", required_argument, 0, O_LANG},
@@ -163,12 +166,12 @@ int sw_cmd_live(int argc, char **argv)
     l.ro.explain = true;
     l.ro.lang = (sw_kb_lang)sw_cli_default_lang();
     const char *iface = NULL, *wfile = NULL, *where = NULL;
-    uint64_t duration = 0, rotate = 0;
+    uint64_t duration = 0, rotate = 0, file_size = 0;
     optind = 1;
     opterr = 0;
     int c;
     /* "+": options come first; the words after them are the BPF filter */
-    while ((c = getopt_long(argc, argv, "+:i:f:w:c:u:G:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:i:f:w:c:u:G:C:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i': iface = optarg; break;
         case O_SHOW:
@@ -194,6 +197,20 @@ int sw_cmd_live(int argc, char **argv)
                 return SW_EXIT_USAGE;
             }
             break;
+        case 'C': {
+            /* tcpdump's -C: millions of bytes; a fraction is allowed */
+            char *end;
+            double mb = strtod(optarg, &end);
+            if (end == optarg || *end || !(mb > 0) || mb > 1e6) {
+                sw_cli_error("live: --file-size must be a positive number of MB (millions of "
+                             "bytes), not '%s'", optarg);
+                return SW_EXIT_USAGE;
+            }
+            file_size = (uint64_t)(mb * 1e6);
+            if (file_size < 100)
+                file_size = 100;
+            break;
+        }
         case 'c':
             if (!sw_str_to_u64(sw_str_cstr(optarg), UINT64_MAX, &l.count) || !l.count) {
                 sw_cli_error("live: --count must be a positive number, not '%s'", optarg);
@@ -270,14 +287,14 @@ int sw_cmd_live(int argc, char **argv)
         sw_cli_error("live: %s", err);
         return SW_EXIT_USAGE;
     }
-    if (rotate && !wfile) {
+    if ((rotate || file_size) && !wfile) {
         sw_capset_close(cs);
         sw_query_free(l.q);
-        sw_cli_error("live: --rotate needs -w FILE");
+        sw_cli_error("live: %s needs -w FILE", rotate ? "--rotate" : "--file-size");
         return SW_EXIT_USAGE;
     }
-    if (wfile && sw_capture_dump_to(sw_capset_get(cs, 0), wfile,
-                                    (int64_t)rotate * 1000000000ll, err, sizeof err)) {
+    if (wfile && sw_capture_dump_to(sw_capset_get(cs, 0), wfile, (int64_t)rotate * 1000000000ll,
+                                    file_size, err, sizeof err)) {
         sw_capset_close(cs);
         sw_query_free(l.q);
         sw_cli_error("live: -w %s", err);

@@ -98,8 +98,9 @@ live_expect "the filter error names the filter" yes "$(grep -q "filter 'udp and 
 live_expect "live --where with a call field exits 2" 2 "$?"
 live_in "$ns" "$SIPWHY" live -i lo --user no-such-user-x >/dev/null 2>"$W/e5"
 live_expect "live --user with an unknown user exits 2" 2 "$?"
-# -w rotation: -G 1 starts a new file every second, SIGHUP at once; nothing is lost
-mkdir -p "$W/rot" "$W/hup"
+# -w rotation: -G 1 starts a new file every second, -C 0.0005 one before 500 bytes, SIGHUP
+# at once; nothing is lost
+mkdir -p "$W/rot" "$W/hup" "$W/size"
 send() { # COUNT: UDP packets to 127.0.0.1:9 every 100 ms, in the namespace
     live_in "$ns" python3 -c 'import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -108,6 +109,7 @@ for i in range(int(sys.argv[1])):
 }
 live_bg rot "$ns" 20 "$SIPWHY" live -i lo -w "$W/rot/r-%H%M%S.pcap" -G 1 udp port 9
 live_bg hup "$ns" 20 "$SIPWHY" live -i lo -w "$W/hup/h-%H%M%S.pcap" udp port 9
+live_bg size "$ns" 20 "$SIPWHY" live -i lo -w "$W/size/s.pcap" -C 0.0005 udp port 9
 sleep 1
 send 12
 eval "hp=\$LIVE_PID_hup"
@@ -115,7 +117,7 @@ kill -HUP "$(pgrep -P "$hp" | head -n 1)"
 sleep 1.2
 send 12
 sleep 0.3
-for n in rot hup; do
+for n in rot hup size; do
     eval "p=\$LIVE_PID_$n"
     kill -INT "$p"
     live_wait "$n" || live_fail "sipwhy live ($n) failed: $(cat "$W/$n.err")"
@@ -123,7 +125,7 @@ done
 count() { # DIR: files, packets
     nf=0
     np=0
-    for f in "$1"/*.pcap; do
+    for f in "$1"/*; do
         nf=$((nf + 1))
         np=$((np + $("$SIPWHY" history --stats "$f" 2>&1 >/dev/null | sed -n 's/.*packets=\([0-9]*\).*/\1/p')))
     done
@@ -135,6 +137,12 @@ live_expect "live -G 1: every packet in one of them" 24 "$2"
 set -- $(count "$W/hup")
 live_expect "live -w, SIGHUP: a second file" yes "$([ "$1" -ge 2 ] && echo yes || echo "no: $1")"
 live_expect "live -w, SIGHUP: every packet in one of them" 24 "$2"
+set -- $(count "$W/size")
+live_expect "live -C 0.0005: several files (s.pcap, s.pcap.1, ...)" yes \
+    "$([ "$1" -ge 3 ] && [ -e "$W/size/s.pcap.1" ] && echo yes || echo "no: $(ls "$W/size")")"
+live_expect "live -C 0.0005: every packet in one of them" 24 "$2"
+live_expect "live -C 0.0005: no file over 500 bytes" "" \
+    "$(find "$W/size" -type f -size +500c)"
 live_expect_done "sipwhy live"
 live_log "PASS ($(live_elapsed) s)"
 exit 0
