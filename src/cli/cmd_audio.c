@@ -441,7 +441,7 @@ int sw_cmd_audio(int argc, char **argv)
                 if (stream_call(&mdl, s) != call)
                     continue;
                 const sw_msg *sm = sw_trace_get(mdl.trace, s->sdp_msg);
-                bool sdp_from_caller = sm && k && sm->src == k->src;
+                bool sdp_from_caller = sm && k && sm->src == sw_corr_call_src(mdl.corr, k);
                 /* The SDP named the receiver: a stream to the caller's
                  * address is the called party speaking. */
                 bool sender_is_caller = s->sdp_for_dst ? !sdp_from_caller : sdp_from_caller;
@@ -509,7 +509,7 @@ int sw_cmd_audio(int argc, char **argv)
         if (fmt == SW_FMT_TEXT) {
             if (k) {
                 fprintf(f, "call %" PRIu32 "  ", o.call + 1);
-                sw_text_safe(f, k->call_id, false);
+                sw_text_safe(f, sw_corr_call_id(mdl.corr, k), false);
                 fputs("  -> ", f);
             } else {
                 fprintf(f, "stream %zu  -> ", a.stream + 1);
@@ -529,7 +529,7 @@ int sw_cmd_audio(int argc, char **argv)
             sw_json_cstr(f, o.path);
             if (k) {
                 fprintf(f, ",\"call\":%" PRIu32 ",\"call_id\":", o.call + 1);
-                sw_json_str(f, k->call_id);
+                sw_json_str(f, sw_corr_call_id(mdl.corr, k));
             } else {
                 fputs(",\"call\":null", f);
             }

@@ -162,7 +162,7 @@ int sw_cmd_rtp(int argc, char **argv)
             else
                 fputc('\t', f);
             if (k)
-                sw_tsv_field(f, k->call_id);
+                sw_tsv_field(f, sw_corr_call_id(mdl.corr, k));
             fputc('\t', f);
             epoch(f, s->t_first);
             fputc('\t', f);
@@ -185,7 +185,7 @@ int sw_cmd_rtp(int argc, char **argv)
             else
                 fputs("null,\"call_id\":", f);
             if (k)
-                sw_json_str(f, k->call_id);
+                sw_json_str(f, sw_corr_call_id(mdl.corr, k));
             else
                 fputs("null", f);
             fputs(",\"start\":", f);
@@ -219,7 +219,7 @@ int sw_cmd_rtp(int argc, char **argv)
             if (rows[i].call != last_call) {
                 if (k) {
                     fprintf(f, "call %" PRIu32 "  ", rows[i].call + 1);
-                    sw_text_safe(f, k->call_id, false);
+                    sw_text_safe(f, sw_corr_call_id(mdl.corr, k), false);
                     fputc('\n', f);
                 } else {
                     fputs("no call (SDP not tied to a call)\n", f);

@@ -39,6 +39,28 @@ const char *sw_link_how_name(sw_link_how h)
 
 /* ---- growable arrays --------------------------------------------------- */
 
+static int grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* A per-call array that only reaches as far as it has been written: the
+ * entries of calls past its end read as SW_NONE. */
+static uint32_t sparse_get(const uint32_t *a, size_t n, uint32_t i)
+{
+    return i < n ? a[i] : SW_NONE;
+}
+
+/* Makes entry i exist (new entries SW_NONE). */
+static int sparse_reach(uint32_t **a, size_t *n, size_t *cap, uint32_t i)
+{
+    if (i < *n)
+        return 0;
+    if (grow((void **)a, cap, (size_t)i + 1, sizeof **a))
+        return SW_ENOMEM;
+    for (size_t j = *n; j <= i; j++)
+        (*a)[j] = SW_NONE;
+    *n = (size_t)i + 1;
+    return 0;
+}
+
 /* New capacity is not cleared: every entry is initialised when it is taken,
  * so the pages of the unused tail are never touched (no RSS for them). */
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -171,10 +193,14 @@ typedef struct mref {
  * its index in `big`. */
 typedef struct txkey_c {
     const char *base;
-    uint32_t big;
+    union {
+        struct {
+            mref branch, host, call_id, from_tag, method;
+        } r;         /* base != NULL */
+        uint32_t big; /* base == NULL */
+    } u;
     uint16_t port;
     uint8_t rfc2543;
-    mref branch, host, call_id, from_tag;
 } txkey_c;
 
 typedef struct dkey {
@@ -198,11 +224,14 @@ struct sw_corr {
     size_t ncalls, calls_cap;
     uint64_t over_limit; /* messages not correlated: calls bound hit */
     hindex call_ix;
-    uint32_t *uf;      /* union-find parent per call */
-    size_t uf_cap;
+    /* A call string that does not fit a 16-bit offset and length into its
+     * message (a message over 64 KiB) is kept whole here. */
+    sw_str *bigstr;
+    size_t nbigstr, bigstr_cap;
+    bool oom; /* an allocation failed inside a step that cannot return it */
 
-    /* A transaction and its key side by side: a lookup's key compare and
-     * the update that follows touch the same cache lines. */
+    /* A transaction and its key side by side (88 bytes): a lookup's key
+     * compare and the update that follows touch the same cache lines. */
     struct txrec {
         txkey_c key;
         sw_txn t;
@@ -229,8 +258,12 @@ struct sw_corr {
 
     /* per-call chains, newest first, so per-call searches never scan the
      * whole capture: call -> last dialog / subscription, entry -> previous */
+    /* The per-call heads cover calls up to the highest one that has a dialog
+     * (a subscription); past it, none: calls without either (a scan, a flood
+     * of OPTIONS) cost no memory here. */
     uint32_t *call_last_dlg, *dlg_prev, *call_last_sub, *sub_prev;
     size_t call_last_dlg_cap, dlg_prev_cap, call_last_sub_cap, sub_prev_cap;
+    size_t call_last_dlg_n, call_last_sub_n;
 
     sw_str *sess;     /* Session-ID uuid per entry */
     uint32_t *sess_call;
@@ -270,7 +303,7 @@ void sw_corr_free(sw_corr *c)
         return;
     free(c->calls);
     free(c->call_ix.s);
-    free(c->uf);
+    free(c->bigstr);
     free(c->txr);
     free(c->bigkeys);
     free(c->txn_ix.s);
@@ -299,11 +332,14 @@ void sw_corr_free(sw_corr *c)
 
 /* ---- union-find ---------------------------------------------------------- */
 
+/* The parent of a call is its `conversation` field: its own id until it is
+ * linked; sw_corr_finish() sets every call's to its root. */
 static uint32_t uf_root(sw_corr *c, uint32_t i)
 {
-    while (c->uf[i] != i) {
-        c->uf[i] = c->uf[c->uf[i]];
-        i = c->uf[i];
+    while (c->calls[i].conversation != i) {
+        uint32_t p = c->calls[i].conversation;
+        c->calls[i].conversation = c->calls[p].conversation;
+        i = p;
     }
     return i;
 }
@@ -322,19 +358,117 @@ static void link_calls(sw_corr *c, uint32_t newer, uint32_t older, sw_link_how h
         return;
     /* The earliest call names the conversation. */
     if (a < b)
-        c->uf[b] = a;
+        c->calls[b].conversation = a;
     else
-        c->uf[a] = b;
+        c->calls[a].conversation = b;
 }
 
 /* ---- calls ------------------------------------------------------------- */
+
+/* One record a Call-ID: a capture of a million of them holds a million. */
+_Static_assert(sizeof(sw_call) == 80, "sw_call grew past 80 bytes");
+
+/* A call's string as 4 bytes: offset and length into a message of the call
+ * (which one is fixed per field: the Call-ID in `first`, the users in
+ * `invite`, the reason in `final_msg`), or, with the field's bit in
+ * ref_big, an index into c->bigstr. */
+enum { REF_CALL_ID = 1, REF_FROM = 2, REF_TO = 4, REF_REASON = 8 };
+
+static uint32_t ref_put(sw_corr *c, sw_call *k, unsigned bit, const sw_msg *m, sw_str v)
+{
+    k->ref_big &= (uint8_t)~bit;
+    if (!v.len)
+        return 0;
+    if (v.p >= m->data && v.p < m->data + m->len) {
+        size_t off = (size_t)(v.p - m->data);
+        if (off <= 0xFFFF && v.len <= 0xFFFF && off + v.len <= m->len)
+            return (uint32_t)off | (uint32_t)v.len << 16;
+    }
+    if (c->nbigstr == UINT32_MAX ||
+        grow((void **)&c->bigstr, &c->bigstr_cap, c->nbigstr + 1, sizeof *c->bigstr)) {
+        c->oom = true;
+        return 0;
+    }
+    c->bigstr[c->nbigstr] = v;
+    k->ref_big |= (uint8_t)bit;
+    return (uint32_t)c->nbigstr++;
+}
+
+static sw_str ref_get(const sw_corr *c, const sw_call *k, unsigned bit, uint32_t msg, uint32_t ref)
+{
+    if (k->ref_big & bit)
+        return c->bigstr[ref];
+    uint32_t len = ref >> 16;
+    const sw_msg *m = len ? sw_trace_get(c->t, msg) : NULL;
+    if (!m)
+        return SW_STR_NULL;
+    return sw_str_make(m->data + (ref & 0xFFFF), len);
+}
+
+sw_str sw_corr_call_id(const sw_corr *c, const sw_call *k)
+{
+    return ref_get(c, k, REF_CALL_ID, k->first, k->ref_call_id);
+}
+
+sw_str sw_corr_call_from(const sw_corr *c, const sw_call *k)
+{
+    return ref_get(c, k, REF_FROM, k->invite, k->ref_from);
+}
+
+sw_str sw_corr_call_to(const sw_corr *c, const sw_call *k)
+{
+    return ref_get(c, k, REF_TO, k->invite, k->ref_to);
+}
+
+sw_str sw_corr_call_reason(const sw_corr *c, const sw_call *k)
+{
+    if (!k->final_code)
+        return SW_STR_NULL;
+    return ref_get(c, k, REF_REASON, k->final_msg, k->ref_reason);
+}
+
+static int64_t msg_ts(const sw_corr *c, uint32_t number)
+{
+    const sw_msg *m = number ? sw_trace_get(c->t, number) : NULL;
+    return m ? m->ts_ns : 0;
+}
+
+int64_t sw_corr_call_t_start(const sw_corr *c, const sw_call *k)
+{
+    return msg_ts(c, k->kind == SW_CALL_INVITE && k->invite ? k->invite : k->first);
+}
+
+int64_t sw_corr_call_t_ringing(const sw_corr *c, const sw_call *k) { return msg_ts(c, k->ringing_msg); }
+int64_t sw_corr_call_t_answer(const sw_corr *c, const sw_call *k) { return msg_ts(c, k->answer_msg); }
+int64_t sw_corr_call_t_end(const sw_corr *c, const sw_call *k) { return msg_ts(c, k->end_msg); }
+
+uint32_t sw_corr_call_src(const sw_corr *c, const sw_call *k)
+{
+    const sw_msg *m = sw_trace_get(c->t, k->invite ? k->invite : k->first);
+    return m ? m->src : SW_NONE;
+}
+
+uint32_t sw_corr_call_dst(const sw_corr *c, const sw_call *k)
+{
+    const sw_msg *m = sw_trace_get(c->t, k->invite ? k->invite : k->first);
+    return m ? m->dst : SW_NONE;
+}
+
+static sw_str hdr_user(const sw_sip_header *h, sw_str *uri_out);
+
+/* The users of a request's From and To, kept as the call's. */
+static void call_set_users(sw_corr *c, sw_call *k, const sw_msg *m, const sw_sip_msg *s)
+{
+    k->ref_from = ref_put(c, k, REF_FROM, m, hdr_user(s->first[SW_HDR_FROM], NULL));
+    k->ref_to = ref_put(c, k, REF_TO, m, hdr_user(s->first[SW_HDR_TO], NULL));
+}
 
 #define SW_CORR_FULL (UINT32_MAX - 1) /* call_get: the calls bound is hit */
 
 static bool call_eq(const void *ctx, uint32_t id, const void *key)
 {
     const sw_corr *c = ctx;
-    return sw_str_eq(c->calls[id].call_id, *(const sw_str *)key);
+    return sw_str_eq(sw_corr_call_id(c, &c->calls[id]), *(const sw_str *)key);
 }
 
 static uint32_t call_get(sw_corr *c, sw_str call_id, uint64_t number, const sw_msg *m)
@@ -345,27 +479,20 @@ static uint32_t call_get(sw_corr *c, sw_str call_id, uint64_t number, const sw_m
         return id;
     if (c->ncalls >= c->o.max_calls)
         return SW_CORR_FULL;
-    if (grow((void **)&c->calls, &c->calls_cap, c->ncalls + 1, sizeof *c->calls) ||
-        grow((void **)&c->uf, &c->uf_cap, c->ncalls + 1, sizeof *c->uf) ||
-        grow((void **)&c->call_last_dlg, &c->call_last_dlg_cap, c->ncalls + 1, 4) ||
-        grow((void **)&c->call_last_sub, &c->call_last_sub_cap, c->ncalls + 1, 4))
+    if (grow((void **)&c->calls, &c->calls_cap, c->ncalls + 1, sizeof *c->calls))
         return SW_NONE;
     id = (uint32_t)c->ncalls++;
-    c->call_last_dlg[id] = SW_NONE;
-    c->call_last_sub[id] = SW_NONE;
     sw_call *k = &c->calls[id];
     memset(k, 0, sizeof *k);
-    k->call_id = call_id;
     k->kind = SW_CALL_OTHER;
     k->first = number;
     k->invite_txn = SW_NONE;
     k->link_prev = SW_NONE;
-    k->src = m->src;
-    k->dst = m->dst;
-    k->t_start = m->ts_ns;
     k->conversation = id; /* its own until sw_corr_finish() joins linked legs */
     k->legs = 1;
-    c->uf[id] = id;
+    k->ref_call_id = ref_put(c, k, REF_CALL_ID, m, call_id);
+    if (c->oom)
+        return SW_NONE;
     if (hi_put(&c->call_ix, h, id))
         return SW_NONE;
     return id;
@@ -383,19 +510,34 @@ static void txkey_load(const sw_corr *c, uint32_t id, txkey *k)
 {
     const txkey_c *q = &c->txr[id].key;
     if (!q->base) {
-        *k = c->bigkeys[q->big];
+        *k = c->bigkeys[q->u.big];
         return;
     }
     const char *b = q->base;
     memset(k, 0, sizeof *k);
     k->port = q->port;
     k->rfc2543 = q->rfc2543;
-    k->method = c->txr[id].t.method;
     k->cseq = c->txr[id].t.cseq;
-    k->branch = sw_str_make(b + q->branch.off, q->branch.len);
-    k->host = sw_str_make(b + q->host.off, q->host.len);
-    k->call_id = sw_str_make(b + q->call_id.off, q->call_id.len);
-    k->from_tag = sw_str_make(b + q->from_tag.off, q->from_tag.len);
+    k->method = sw_str_make(b + q->u.r.method.off, q->u.r.method.len);
+    k->branch = sw_str_make(b + q->u.r.branch.off, q->u.r.branch.len);
+    k->host = sw_str_make(b + q->u.r.host.off, q->u.r.host.len);
+    k->call_id = sw_str_make(b + q->u.r.call_id.off, q->u.r.call_id.len);
+    k->from_tag = sw_str_make(b + q->u.r.from_tag.off, q->u.r.from_tag.len);
+}
+
+_Static_assert(sizeof(void *) != 8 || sizeof(struct txrec) == 88, "transaction record grew");
+
+static sw_str txrec_method(const sw_corr *c, const struct txrec *r)
+{
+    if (!r->key.base)
+        return c->bigkeys[r->key.u.big].method;
+    return sw_str_make(r->key.base + r->key.u.r.method.off, r->key.u.r.method.len);
+}
+
+sw_str sw_corr_txn_method(const sw_corr *c, const sw_txn *x)
+{
+    const struct txrec *r = (const struct txrec *)(const void *)((const char *)x - offsetof(struct txrec, t));
+    return txrec_method(c, r);
 }
 
 /* A slice of message `m` as an mref; false when it does not fit. */
@@ -420,7 +562,7 @@ static bool txn_eq(const void *ctx, uint32_t id, const void *key)
     const txkey *b = key;
     const txkey_c *q = &c->txr[id].key;
     if (q->rfc2543 != b->rfc2543 || q->port != b->port ||
-        !sw_str_eq(c->txr[id].t.method, b->method))
+        !sw_str_eq(txrec_method(c, &c->txr[id]), b->method))
         return false;
     if (q->rfc2543 && c->txr[id].t.cseq != b->cseq)
         return false;
@@ -486,13 +628,15 @@ static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call,
     q.base = m->data;
     q.port = k->port;
     q.rfc2543 = k->rfc2543;
-    if (!mref_of(m, k->branch, &q.branch) || !mref_of(m, k->host, &q.host) ||
-        !mref_of(m, k->call_id, &q.call_id) || !mref_of(m, k->from_tag, &q.from_tag)) {
+    if (!mref_of(m, k->branch, &q.u.r.branch) || !mref_of(m, k->host, &q.u.r.host) ||
+        !mref_of(m, k->call_id, &q.u.r.call_id) || !mref_of(m, k->from_tag, &q.u.r.from_tag) ||
+        !mref_of(m, k->method, &q.u.r.method)) {
         if (grow((void **)&c->bigkeys, &c->bigkeys_cap, c->nbigkeys + 1, sizeof *c->bigkeys))
             return SW_NONE;
         c->bigkeys[c->nbigkeys] = *k;
+        memset(&q.u, 0, sizeof q.u);
         q.base = NULL;
-        q.big = (uint32_t)c->nbigkeys++;
+        q.u.big = (uint32_t)c->nbigkeys++;
     }
     uint32_t id = (uint32_t)c->ntxns++;
     sw_txn *x = &c->txr[id].t;
@@ -500,7 +644,6 @@ static uint32_t txn_new(sw_corr *c, const txkey *k, uint64_t h, uint32_t call,
     x->call = call;
     x->dialog = SW_NONE;
     x->cancel = SW_NONE;
-    x->method = k->method;
     x->cseq = k->cseq;
     c->txr[id].key = q;
     if (k->rfc2543)
@@ -556,10 +699,11 @@ static uint32_t dlg_new(sw_corr *c, uint32_t call, sw_str from_tag, sw_str to_ta
 {
     if (grow((void **)&c->dlgs, &c->dlgs_cap, c->ndlgs + 1, sizeof *c->dlgs) ||
         grow((void **)&c->dkeys, &c->dkeys_cap, c->ndlgs + 1, sizeof *c->dkeys) ||
-        grow((void **)&c->dlg_prev, &c->dlg_prev_cap, c->ndlgs + 1, 4))
+        grow((void **)&c->dlg_prev, &c->dlg_prev_cap, c->ndlgs + 1, 4) ||
+        sparse_reach(&c->call_last_dlg, &c->call_last_dlg_n, &c->call_last_dlg_cap, call))
         return SW_NONE;
     uint32_t id = (uint32_t)c->ndlgs++;
-    c->dlg_prev[id] = c->call_last_dlg[call];
+    c->dlg_prev[id] = c->call_last_dlg[call]; /* reached above */
     c->call_last_dlg[call] = id;
     sw_dialog *d = &c->dlgs[id];
     memset(d, 0, sizeof *d);
@@ -761,23 +905,23 @@ static void call_invite_response(sw_corr *c, sw_call *k, const sw_txn *x, const 
         if (code > 100) {
             if (k->state == SW_CS_SETUP)
                 k->state = SW_CS_RINGING;
-            if (!k->t_ringing && (code == 180 || code == 183))
-                k->t_ringing = m->ts_ns;
+            if (!k->ringing_msg && (code == 180 || code == 183))
+                k->ringing_msg = (uint32_t)number;
         }
         return;
     }
     if (x->final != number)
         return; /* a retransmission of the final, or a second fork's final */
-    k->final_code = code;
-    k->final_reason = s->reason;
-    k->final_msg = number;
+    k->final_code = (int16_t)code;
+    k->final_msg = (uint32_t)number;
+    k->ref_reason = ref_put(c, k, REF_REASON, m, s->reason);
     if (code < 300) {
         k->state = SW_CS_ANSWERED;
-        if (!k->t_answer)
-            k->t_answer = m->ts_ns;
+        if (!k->answer_msg)
+            k->answer_msg = (uint32_t)number;
         return;
     }
-    k->t_end = m->ts_ns;
+    k->end_msg = (uint32_t)number;
     if (code == 486 || code == 600)
         k->state = SW_CS_BUSY;
     else if (code == 487 || (x->flags & SW_TXF_CANCELLED))
@@ -896,7 +1040,8 @@ static sw_call_kind kind_of(sw_str method)
 
 static sw_sub *sub_find(sw_corr *c, uint32_t call, sw_str event, sw_str id)
 {
-    for (uint32_t i = c->call_last_sub[call]; i != SW_NONE; i = c->sub_prev[i]) {
+    for (uint32_t i = sparse_get(c->call_last_sub, c->call_last_sub_n, call); i != SW_NONE;
+         i = c->sub_prev[i]) {
         sw_sub *u = &c->subs[i];
         /* A REFER's implicit subscription has no id of its own until its
          * NOTIFYs name one (Event: refer;id=CSeq). */
@@ -910,14 +1055,15 @@ static sw_sub *sub_find(sw_corr *c, uint32_t call, sw_str event, sw_str id)
 static sw_sub *sub_new(sw_corr *c, uint32_t call)
 {
     if (grow((void **)&c->subs, &c->subs_cap, c->nsubs + 1, sizeof *c->subs) ||
-        grow((void **)&c->sub_prev, &c->sub_prev_cap, c->nsubs + 1, 4))
+        grow((void **)&c->sub_prev, &c->sub_prev_cap, c->nsubs + 1, 4) ||
+        sparse_reach(&c->call_last_sub, &c->call_last_sub_n, &c->call_last_sub_cap, call))
         return NULL;
     uint32_t id = (uint32_t)c->nsubs++;
     sw_sub *u = &c->subs[id];
     memset(u, 0, sizeof *u);
     u->call = call;
     u->dialog = SW_NONE;
-    c->sub_prev[id] = c->call_last_sub[call];
+    c->sub_prev[id] = c->call_last_sub[call]; /* reached above */
     c->call_last_sub[call] = id;
     return u;
 }
@@ -949,7 +1095,7 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
     if (to_tag.len && !cancel) {
         uint32_t d = dlg_find(c, call, from_tag, to_tag);
         if (d == SW_NONE) {
-            if (!(ack && x->method.len && is_method(x->method, "INVITE")))
+            if (!(ack && sw_corr_txn_method(c, x).len && is_method(sw_corr_txn_method(c, x), "INVITE")))
                 c->m_flags[number - 1] |= SW_MF_NO_DIALOG;
         } else {
             sw_dialog *dg = &c->dlgs[d];
@@ -974,7 +1120,7 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
                     dlg_end(dg, SW_DLG_END_BYE, number);
                     if (k->state == SW_CS_ANSWERED) {
                         k->state = SW_CS_COMPLETED;
-                        k->t_end = m->ts_ns;
+                        k->end_msg = (uint32_t)number;
                     }
                 }
             }
@@ -1002,27 +1148,19 @@ static void on_request(sw_corr *c, uint64_t number, const sw_msg *m, const sw_si
             k->kind = SW_CALL_INVITE;
             k->invite_txn = tx;
             if (first_invite) {
-                k->invite = number;
-                k->t_start = m->ts_ns;
-                k->src = m->src;
-                k->dst = m->dst;
-                k->from_user = hdr_user(s->first[SW_HDR_FROM], NULL);
-                k->to_user = hdr_user(s->first[SW_HDR_TO], NULL);
+                k->invite = (uint32_t)number;
+                call_set_users(c, k, m, s);
                 link_invite(c, call, m, s);
             }
             /* A second initial INVITE (after a 401/407 challenge) restarts setup. */
             k->state = SW_CS_SETUP;
             k->final_code = 0;
-            k->final_reason = SW_STR_NULL;
-            k->t_end = 0;
+            k->end_msg = 0;
         } else if (k->kind == SW_CALL_OTHER && !k->invite) {
             /* The first initial request names the kind of a non-INVITE call. */
             k->kind = (uint8_t)kind;
-            k->invite = number;
-            k->src = m->src;
-            k->dst = m->dst;
-            k->from_user = hdr_user(s->first[SW_HDR_FROM], NULL);
-            k->to_user = hdr_user(s->first[SW_HDR_TO], NULL);
+            k->invite = (uint32_t)number;
+            call_set_users(c, k, m, s);
         }
         if (kind == SW_CALL_REGISTER) {
             sw_str uri;
@@ -1112,7 +1250,7 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
     int code = s->status;
     if (response_seen(c, number, m, s, tx))
         return;
-    sw_str method = x->method.len ? x->method : s->cseq_method;
+    sw_str method = sw_corr_txn_method(c, x).len ? sw_corr_txn_method(c, x) : s->cseq_method;
     sw_str to_tag = s->to_tag;
     sw_str from_tag = s->from_tag;
     bool dialog_creating = is_method(method, "INVITE") || is_method(method, "SUBSCRIBE") ||
@@ -1132,7 +1270,8 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
                 dg->state = SW_DLG_CONFIRMED;
                 dg->confirmed = number;
             }
-            for (uint32_t i = c->call_last_sub[call]; i != SW_NONE; i = c->sub_prev[i])
+            for (uint32_t i = sparse_get(c->call_last_sub, c->call_last_sub_n, call); i != SW_NONE;
+                 i = c->sub_prev[i])
                 if (c->subs[i].dialog == SW_NONE && c->subs[i].created == x->request)
                     c->subs[i].dialog = d;
         }
@@ -1142,7 +1281,8 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
     if (is_method(method, "INVITE") && code >= 300 && initial) {
         /* A failed INVITE ends its early dialogs: walk this call's dialogs
          * only (newest first), never the whole capture's. */
-        for (uint32_t di = c->call_last_dlg[call]; di != SW_NONE; di = c->dlg_prev[di]) {
+        for (uint32_t di = sparse_get(c->call_last_dlg, c->call_last_dlg_n, call); di != SW_NONE;
+             di = c->dlg_prev[di]) {
             sw_dialog *dg = &c->dlgs[di];
             if (dg->state == SW_DLG_EARLY)
                 dlg_end(dg, code == 487 ? SW_DLG_END_CANCEL : SW_DLG_END_FAILURE, number);
@@ -1151,12 +1291,12 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
     if (is_method(method, "INVITE") && tx == k->invite_txn)
         call_invite_response(c, k, x, m, s, number);
     else if (k->kind != SW_CALL_INVITE && code >= 200 && x->final == number &&
-             sw_str_eq(method, x->method) && kind_of(method) == (sw_call_kind)k->kind) {
+             sw_str_eq(method, sw_corr_txn_method(c, x)) && kind_of(method) == (sw_call_kind)k->kind) {
         /* A registration, subscription or OPTIONS call: its latest final
          * (401 then 200 leaves 200), so failures show in `calls --all`. */
-        k->final_code = code;
-        k->final_reason = s->reason;
-        k->final_msg = number;
+        k->final_code = (int16_t)code;
+        k->final_msg = (uint32_t)number;
+        k->ref_reason = ref_put(c, k, REF_REASON, m, s->reason);
     }
     if (is_method(method, "REGISTER") && code >= 200) {
         sw_str uri;
@@ -1185,7 +1325,8 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
         }
     }
     if ((is_method(method, "SUBSCRIBE") || is_method(method, "REFER")) && code >= 200) {
-        for (uint32_t i = c->call_last_sub[call]; i != SW_NONE; i = c->sub_prev[i]) {
+        for (uint32_t i = sparse_get(c->call_last_sub, c->call_last_sub_n, call); i != SW_NONE;
+         i = c->sub_prev[i]) {
             sw_sub *u = &c->subs[i];
             if (u->created == x->request) {
                 if (code >= 300 && !u->terminated)
@@ -1201,7 +1342,15 @@ static void on_response(sw_corr *c, uint64_t number, const sw_msg *m, const sw_s
     }
 }
 
+static int corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s);
+
 int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s)
+{
+    int rc = corr_add(c, number, m, s);
+    return rc ? rc : c->oom ? SW_ENOMEM : 0;
+}
+
+static int corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *s)
 {
     if (number == 0 || number > SW_CORR_MAX_MSGS) {
         c->over_limit++;
@@ -1344,7 +1493,7 @@ void sw_corr_finish(sw_corr *c, int64_t now_ns)
     for (size_t i = 0; i < c->ntxns; i++) {
         sw_txn *x = &c->txr[i].t;
         if (x->request && !x->first_prov && !x->final && x->retrans > 0 &&
-            !is_method(x->method, "ACK"))
+            !is_method(sw_corr_txn_method(c, x), "ACK"))
             x->flags |= SW_TXF_TIMEOUT;
     }
     for (size_t i = 0; i < c->ncalls; i++) {
@@ -1358,7 +1507,7 @@ void sw_corr_finish(sw_corr *c, int64_t now_ns)
                 /* Timer B is 64*T1 = 32 s: past it, the caller gave up. */
                 if (last && first && last->ts_ns - first->ts_ns >= 16ll * 1000000000ll) {
                     k->state = SW_CS_FAILED;
-                    k->t_end = last->ts_ns;
+                    k->end_msg = x->last;
                 }
             }
             k->ongoing = k->state == SW_CS_SETUP || k->state == SW_CS_RINGING ||

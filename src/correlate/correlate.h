@@ -40,10 +40,10 @@ enum {
     SW_TXF_TIMEOUT = 1u << 3,   /* request retransmitted, no response at all */
 };
 
+/* 56 bytes a transaction; its method is sw_corr_txn_method(). */
 typedef struct sw_txn {
     uint32_t call;        /* call index */
     uint32_t dialog;      /* dialog index, SW_NONE when outside any dialog */
-    sw_str method;        /* request method (CSeq method) */
     uint32_t cseq;
     uint32_t request;     /* number of the first request, 0 if never seen */
     uint32_t last;        /* number of the last message of the transaction */
@@ -52,10 +52,10 @@ typedef struct sw_txn {
     uint16_t resp_retrans;/* final response retransmissions */
     uint32_t first_prov;  /* first 1xx, 0 if none */
     uint32_t final;       /* first final response, 0 if none */
-    int final_code;       /* 0 when none */
+    int16_t final_code;   /* 0 when none */
+    uint16_t flags;       /* SW_TXF_* */
     uint32_t ack;         /* ACK of a non-2xx final (same transaction), 0 if none */
     uint32_t cancel;      /* the CANCEL transaction for an INVITE, SW_NONE */
-    uint32_t flags;       /* SW_TXF_* */
     uint32_t nmsgs;
 } sw_txn;
 
@@ -119,26 +119,30 @@ typedef enum {
 const char *sw_call_state_name(sw_call_state s);
 const char *sw_call_kind_name(sw_call_kind k);
 
+/* 80 bytes a call: a capture of a million Call-IDs holds a million of them.
+ * Strings and times are not copied here but found through the messages they
+ * come from (sw_corr_call_id() and the other accessors below). */
 typedef struct sw_call {
-    sw_str call_id;
-    sw_str from_user, to_user; /* users of the first request's From/To URIs */
-    sw_str final_reason;
-    int64_t t_start, t_ringing, t_answer, t_end; /* ns; 0 = never */
     uint32_t first, last;/* message numbers */
     uint32_t nmsgs;
     uint32_t ntxns, ndialogs;
-    uint32_t invite;     /* first initial INVITE (or the first request) */
+    uint32_t invite;     /* first initial INVITE (or the first request), 0 none */
     uint32_t invite_txn; /* its transaction */
-    uint32_t src, dst;   /* endpoints of the first request */
-    uint32_t final_msg;
+    uint32_t final_msg;  /* final response of the initial INVITE (or of the usage) */
+    uint32_t ringing_msg;/* first 180/183 of the INVITE, 0 none */
+    uint32_t answer_msg; /* its 2xx, 0 none */
+    uint32_t end_msg;    /* what ended the call (BYE, failure final, timeout), 0 none */
     uint32_t conversation; /* id shared by all legs linked together */
     uint32_t legs;         /* calls in the conversation (>= 1) */
     uint32_t link_prev;    /* call linked to this one (how: link_how), SW_NONE */
-    int final_code;      /* of the initial INVITE (0 none) */
+    int16_t final_code;  /* of the initial INVITE (0 none) */
     uint8_t kind;        /* sw_call_kind */
     uint8_t state;       /* sw_call_state (INVITE calls) */
     bool ongoing;        /* not finished at the end of the capture */
     uint8_t link_how;    /* sw_link_how */
+    /* private: where the strings are (use the accessors) */
+    uint8_t ref_big;
+    uint32_t ref_call_id, ref_from, ref_to, ref_reason;
 } sw_call;
 
 typedef enum {
@@ -223,10 +227,29 @@ void sw_corr_finish(sw_corr *c, int64_t now_ns);
 
 size_t sw_corr_ncalls(const sw_corr *c);
 const sw_call *sw_corr_call(const sw_corr *c, uint32_t i);
+/* A call's strings, slices of its messages: the Call-ID, the users of the
+ * first request's From and To URIs, the final response's reason phrase
+ * (empty while final_code is 0). */
+sw_str sw_corr_call_id(const sw_corr *c, const sw_call *k);
+sw_str sw_corr_call_from(const sw_corr *c, const sw_call *k);
+sw_str sw_corr_call_to(const sw_corr *c, const sw_call *k);
+sw_str sw_corr_call_reason(const sw_corr *c, const sw_call *k);
+/* Its times (ns, 0 = never): start (the initial INVITE, or the first
+ * message of other calls), first 180/183, answer (2xx), end. */
+int64_t sw_corr_call_t_start(const sw_corr *c, const sw_call *k);
+int64_t sw_corr_call_t_ringing(const sw_corr *c, const sw_call *k);
+int64_t sw_corr_call_t_answer(const sw_corr *c, const sw_call *k);
+int64_t sw_corr_call_t_end(const sw_corr *c, const sw_call *k);
+/* Endpoints of the first request (of the first message until one is seen). */
+uint32_t sw_corr_call_src(const sw_corr *c, const sw_call *k);
+uint32_t sw_corr_call_dst(const sw_corr *c, const sw_call *k);
 /* Call by Call-ID, SW_NONE when unknown. */
 uint32_t sw_corr_find_call(const sw_corr *c, sw_str call_id);
 size_t sw_corr_ntxns(const sw_corr *c);
 const sw_txn *sw_corr_txn(const sw_corr *c, uint32_t i);
+/* The request method of a transaction (its CSeq method), a slice of the
+ * message that created it. `x` must come from sw_corr_txn(c, ...). */
+sw_str sw_corr_txn_method(const sw_corr *c, const sw_txn *x);
 size_t sw_corr_ndialogs(const sw_corr *c);
 const sw_dialog *sw_corr_dialog(const sw_corr *c, uint32_t i);
 size_t sw_corr_nregs(const sw_corr *c);

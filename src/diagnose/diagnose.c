@@ -291,7 +291,7 @@ static const char *status_line(sw_diag *d, uint64_t n)
     return str(d, "%d %s", s->status, sl(d, s->reason));
 }
 
-static const char *method_of(sw_diag *d, const sw_txn *x) { return sl(d, x->method); }
+static const char *method_of(sw_diag *d, const sw_txn *x) { return sl(d, sw_corr_txn_method(d->c, x)); }
 
 static bool is_m(sw_str m, const char *name) { return sw_str_eq_cstr(m, name); }
 
@@ -328,12 +328,13 @@ static const char *kb_check(sw_diag *d, uint64_t n)
 /* Merge key for a transaction's finding: calls are reported one by one;
  * repeated non-INVITE requests (registration loops, keep-alives), which use
  * a new Call-ID per try, are one finding per client, server, method, code. */
-static uint64_t txn_key(const sw_txn *x)
+static uint64_t txn_key(const sw_diag *d, const sw_txn *x)
 {
-    if (sw_str_eq_cstr(x->method, "INVITE"))
+    sw_str method = sw_corr_txn_method(d->c, x);
+    if (sw_str_eq_cstr(method, "INVITE"))
         return x->call;
     return (3ull << 62) ^ ((uint64_t)x->client << 40) ^ ((uint64_t)x->server << 20) ^
-           sw_hash(x->method.p, x->method.len) ^ (uint64_t)x->final_code;
+           sw_hash(method.p, method.len) ^ (uint64_t)(int64_t)x->final_code;
 }
 
 static bool phrase_has(sw_str reason, const char *word)
@@ -422,7 +423,7 @@ static void rule_481(sw_diag *d)
             evidence(d, f, n, "got-481", NULL, 0);
             continue;
         }
-        if (is_m(x->method, "CANCEL")) {
+        if (is_m(sw_corr_txn_method(d->c, x), "CANCEL")) {
             uint32_t inv = txn_cancelled_by(d, tx);
             const sw_txn *ix = inv != SW_NONE ? sw_corr_txn(c, inv) : NULL;
             sw_finding *f;
@@ -445,11 +446,11 @@ static void rule_481(sw_diag *d)
             evidence(d, f, n, "got-481", NULL, 0);
             continue;
         }
-        if (is_m(x->method, "NOTIFY") || is_m(x->method, "SUBSCRIBE")) {
+        if (is_m(sw_corr_txn_method(d->c, x), "NOTIFY") || is_m(sw_corr_txn_method(d->c, x), "SUBSCRIBE")) {
             uint32_t dlg = req ? sw_corr_msg_dialog(c, req) : SW_NONE;
             const sw_sub *u = sub_of(d, call, dlg, req ? req : n);
             const sw_dialog *dg = dlg != SW_NONE ? sw_corr_dialog(c, dlg) : NULL;
-            if (is_m(x->method, "SUBSCRIBE")) {
+            if (is_m(sw_corr_txn_method(d->c, x), "SUBSCRIBE")) {
                 /* The seed's forum case: a device "fails to register" with
                  * 481, but the 481 answers its SUBSCRIBE. */
                 const char *regnote = "";
@@ -520,7 +521,7 @@ static void rule_481(sw_diag *d)
                                                 ? " Сам перевод прошёл: разговор продолжился в вызове #%zu (%s, Call-ID %s)."
                                                 : " The transfer itself worked: the conversation went on in call #%zu (%s, Call-ID %s).",
                                          i + 1, sw_call_state_name((sw_call_state)o->state),
-                                         sl(d, o->call_id));
+                                         sl(d, sw_corr_call_id(c, o)));
                             break;
                         }
                     }
@@ -573,7 +574,7 @@ static void rule_481(sw_diag *d)
                       ? " Диалог в захвате жив, значит получатель потерял его состояние (перезапуск, переключение на резерв, другой сервер за балансировщиком)."
                       : " The dialog is alive in the capture, so the receiver lost its state (a restart, a failover, another server behind a load balancer).";
         }
-        const char *hurt = is_m(x->method, "BYE")
+        const char *hurt = is_m(sw_corr_txn_method(d->c, x), "BYE")
                                ? (d->lang == SW_KB_RU
                                       ? "Одна сторона считает вызов завершённым, другая может держать его дальше."
                                       : "One side considers the call ended; the other may keep it up.")
@@ -621,7 +622,7 @@ static bool answered_later(sw_diag *d, const sw_txn *x)
         if (t2 == SW_NONE || sw_corr_msg_code(d->c, n) != 0)
             continue;
         const sw_txn *y = sw_corr_txn(d->c, t2);
-        if (!sw_str_eq(y->method, x->method) || y == x)
+        if (!sw_str_eq(sw_corr_txn_method(d->c, y), sw_corr_txn_method(d->c, x)) || y == x)
             continue;
         const sw_sip_msg *s = parse(d, 0, n);
         if (s && creds(s))
@@ -658,10 +659,10 @@ static bool later_success(sw_diag *d, const sw_txn *x)
         uint16_t code = sw_corr_msg_code(d->c, n);
         uint32_t t2 = sw_corr_msg_txn(d->c, n);
         if (code >= 200 && code < 300 && t2 != SW_NONE &&
-            sw_str_eq(sw_corr_txn(d->c, t2)->method, x->method))
+            sw_str_eq(sw_corr_txn_method(d->c, sw_corr_txn(d->c, t2)), sw_corr_txn_method(d->c, x)))
             return true;
     }
-    if (!is_m(x->method, "REGISTER"))
+    if (!is_m(sw_corr_txn_method(d->c, x), "REGISTER"))
         return false;
     sw_str aor = register_aor(d, 0, x->request);
     char abuf[256];
@@ -670,7 +671,7 @@ static bool later_success(sw_diag *d, const sw_txn *x)
     for (size_t j = 0; j < sw_corr_ntxns(d->c); j++) {
         const sw_txn *y = sw_corr_txn(d->c, (uint32_t)j);
         if (y->client != x->client || y->final <= x->final || y->final_code < 200 ||
-            y->final_code >= 300 || !is_m(y->method, "REGISTER"))
+            y->final_code >= 300 || !is_m(sw_corr_txn_method(d->c, y), "REGISTER"))
             continue;
         if (sw_str_ieq(register_aor(d, 0, y->request), sw_str_make(abuf, alen)))
             return true;
@@ -711,7 +712,7 @@ static void rule_auth(sw_diag *d)
                 continue;
             }
             /* A device retrying REGISTER with new Call-IDs is one problem. */
-            uint64_t key = is_m(x->method, "REGISTER")
+            uint64_t key = is_m(sw_corr_txn_method(d->c, x), "REGISTER")
                                ? (2ull << 62) ^ ((uint64_t)x->client << 32) ^
                                      sw_hash(a.username.p, a.username.len)
                                : x->call;
@@ -733,7 +734,7 @@ static void rule_auth(sw_diag *d)
             continue; /* a challenge answered: normal digest authentication */
         /* REGISTER loops often use a new Call-ID per try: a later REGISTER of
          * the same AOR with credentials counts as an answer. */
-        if (is_m(x->method, "REGISTER")) {
+        if (is_m(sw_corr_txn_method(d->c, x), "REGISTER")) {
             bool later = false;
             for (size_t j = 0; j < sw_corr_nregs(c) && !later; j++) {
                 const sw_reg *g = sw_corr_reg(c, (uint32_t)j);
@@ -743,7 +744,7 @@ static void rule_auth(sw_diag *d)
             if (later && sw_corr_call(c, x->call)->nmsgs > 2)
                 continue;
         }
-        sw_finding *f = emit_keyed(d, "auth-no-credentials", SW_SEV_WARNING, x->call, txn_key(x),
+        sw_finding *f = emit_keyed(d, "auth-no-credentials", SW_SEV_WARNING, x->call, txn_key(d, x),
                                    x->request,
                              ARGS(method, ep(d, x->client), status_line(d, x->final),
                                   num(d, x->final), ep(d, x->server)));
@@ -763,7 +764,7 @@ static void rule_registration(sw_diag *d)
         end_ts = sw_trace_get(d->t, total)->ts_ns;
     for (size_t i = 0; i < sw_corr_ntxns(c); i++) {
         const sw_txn *x = sw_corr_txn(c, (uint32_t)i);
-        if (!is_m(x->method, "REGISTER") || !x->final)
+        if (!is_m(sw_corr_txn_method(d->c, x), "REGISTER") || !x->final)
             continue;
         const sw_sip_msg *q = x->request ? parse(d, 0, x->request) : NULL;
         sw_str aor = SW_STR_NULL;
@@ -777,7 +778,7 @@ static void rule_registration(sw_diag *d)
                 continue; /* rejected credentials: auth-wrong-credentials says it */
             const sw_sip_msg *r = parse(d, 1, x->final);
             sw_finding *f = emit_keyed(d, "registration-rejected", SW_SEV_ERROR, x->call,
-                                       txn_key(x), x->final,
+                                       txn_key(d, x), x->final,
                                  ARGS(num(d, (uint64_t)x->final_code), r ? sl(d, r->reason) : "",
                                       sl(d, aor), ep(d, x->client), num(d, x->final),
                                       kb_meaning(d, x->final), kb_check(d, x->final)));
@@ -831,7 +832,7 @@ static void rule_codes(sw_diag *d)
         const char *method = method_of(d, x);
         if ((x->flags & SW_TXF_TIMEOUT) && x->request) {
             const sw_msg *a = sw_trace_get(d->t, x->request), *b = sw_trace_get(d->t, x->last);
-            sw_finding *f = emit_keyed(d, "no-response", SW_SEV_ERROR, x->call, txn_key(x), x->request,
+            sw_finding *f = emit_keyed(d, "no-response", SW_SEV_ERROR, x->call, txn_key(d, x), x->request,
                                  ARGS(method, ep(d, x->server), num(d, x->request),
                                       num(d, (uint64_t)x->retrans + 1),
                                       str(d, "%.1f", a && b ? (double)(b->ts_ns - a->ts_ns) / 1e9 : 0),
@@ -847,7 +848,7 @@ static void rule_codes(sw_diag *d)
          * and 407 of a big capture would be parsed for nothing). */
         bool maybe = code == 408 || code == 504 || code == 482 || code == 483 || code == 503 ||
                      code == 500 || code == 422 || code == 400 ||
-                     (code >= 300 && is_m(x->method, "INVITE") && x->dialog == SW_NONE &&
+                     (code >= 300 && is_m(sw_corr_txn_method(d->c, x), "INVITE") && x->dialog == SW_NONE &&
                       code != 401 && code != 407);
         if (!maybe)
             continue;
@@ -857,18 +858,18 @@ static void rule_codes(sw_diag *d)
         const char *sline = status_line(d, x->final);
         sw_finding *f = NULL;
         if (code == 408 || code == 504) {
-            f = emit_keyed(d, "request-timeout", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+            f = emit_keyed(d, "request-timeout", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
                      ARGS(method, sline, num(d, x->final), ep(d, x->server),
                           kb_meaning(d, x->final)));
         } else if (code == 482) {
-            f = emit_keyed(d, "loop-detected", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+            f = emit_keyed(d, "loop-detected", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
                      ARGS(method, num(d, x->final), ep(d, x->server)));
         } else if (code == 483) {
             const sw_sip_msg *q = x->request ? parse(d, 0, x->request) : NULL;
             const char *mf = q && q->first[SW_HDR_MAX_FORWARDS]
                                  ? sl(d, sw_str_trim(q->first[SW_HDR_MAX_FORWARDS]->value))
                                  : "?";
-            f = emit_keyed(d, "too-many-hops", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+            f = emit_keyed(d, "too-many-hops", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
                      ARGS(method, num(d, x->final), mf, ep(d, x->server)));
             if (x->request)
                 evidence(d, f, x->request, "max-forwards", ARGS(mf));
@@ -876,16 +877,16 @@ static void rule_codes(sw_diag *d)
             const char *ra = r->first[SW_HDR_RETRY_AFTER]
                                  ? sl(d, sw_str_trim(r->first[SW_HDR_RETRY_AFTER]->value))
                                  : (d->lang == SW_KB_RU ? "не указан" : "not given");
-            f = emit_keyed(d, "server-overload", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+            f = emit_keyed(d, "server-overload", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
                      ARGS(method, sline, num(d, x->final), ep(d, x->server), ra,
                           kb_meaning(d, x->final)));
         } else if (code == 422) {
-            f = emit_keyed(d, "session-timer", SW_SEV_WARNING, x->call, txn_key(x), x->final,
+            f = emit_keyed(d, "session-timer", SW_SEV_WARNING, x->call, txn_key(d, x), x->final,
                      ARGS(method, num(d, x->final), ep(d, x->server)));
         } else if (code == 400) {
-            f = emit_keyed(d, "malformed-message", SW_SEV_ERROR, x->call, txn_key(x), x->final,
+            f = emit_keyed(d, "malformed-message", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
                      ARGS(method, sline, num(d, x->final), ep(d, x->server), ep(d, x->client)));
-        } else if (code >= 300 && is_m(x->method, "INVITE") && x->dialog == SW_NONE &&
+        } else if (code >= 300 && is_m(sw_corr_txn_method(d->c, x), "INVITE") && x->dialog == SW_NONE &&
                    !(x->request && parse(d, 0, x->request) && creds(&d->sip[0]) &&
                      (code == 401 || code == 403 || code == 407)) &&
                    code != 401 && code != 407 && code != 481 && code != 488 && code != 415 &&
@@ -896,9 +897,9 @@ static void rule_codes(sw_diag *d)
             sw_severity sev = (code == 486 || code == 600 || code == 603 || code == 487)
                                   ? SW_SEV_INFO
                                   : (code >= 500 ? SW_SEV_ERROR : SW_SEV_WARNING);
-            f = emit_keyed(d, "call-rejected", sev, x->call, txn_key(x), x->final,
+            f = emit_keyed(d, "call-rejected", sev, x->call, txn_key(d, x), x->final,
                      ARGS(sline, num(d, x->final), ep(d, x->server), kb_meaning(d, x->final),
-                          kb_check(d, x->final), sl(d, k->to_user)));
+                          kb_check(d, x->final), sl(d, sw_corr_call_to(c, k))));
         }
         if (f) {
             if (x->request)
@@ -1012,7 +1013,7 @@ static void rule_codec(sw_diag *d)
     size_t ncache = 0;
     for (size_t i = 0; i < sw_corr_ntxns(c); i++) {
         const sw_txn *x = sw_corr_txn(c, (uint32_t)i);
-        if (!x->final || !x->request || !is_m(x->method, "INVITE"))
+        if (!x->final || !x->request || !is_m(sw_corr_txn_method(d->c, x), "INVITE"))
             continue;
         int code = x->final_code;
         const sw_sip_msg *r = parse(d, 1, x->final);
@@ -1048,7 +1049,7 @@ static void rule_codec(sw_diag *d)
                                                               : " Elsewhere in the capture %s offers: %s.",
                                        ep(d, x->server), theirs)
                                  : "";
-        sw_finding *f = emit_keyed(d, "codec-mismatch", SW_SEV_ERROR, x->call, txn_key(x),
+        sw_finding *f = emit_keyed(d, "codec-mismatch", SW_SEV_ERROR, x->call, txn_key(d, x),
                                    x->final,
                                    ARGS(sline, num(d, x->final), ep(d, x->server),
                                         offer ? offer : (d->lang == SW_KB_RU ? "предложение без SDP" : "no SDP"),
@@ -1065,7 +1066,7 @@ static void rule_missing_ack(sw_diag *d)
     const sw_corr *c = d->c;
     for (size_t i = 0; i < sw_corr_ntxns(c); i++) {
         const sw_txn *x = sw_corr_txn(c, (uint32_t)i);
-        if (!is_m(x->method, "INVITE") || x->final_code < 200 || x->final_code >= 300 ||
+        if (!is_m(sw_corr_txn_method(d->c, x), "INVITE") || x->final_code < 200 || x->final_code >= 300 ||
             x->resp_retrans < 2)
             continue;
         bool acked = false;
@@ -1080,9 +1081,9 @@ static void rule_missing_ack(sw_diag *d)
                 last_ok = n;
             /* an ACK towards the callee on its own hop */
             const sw_msg *am = sw_trace_get(d->t, n);
-            if (sw_corr_msg_code(c, n) == 0 && is_m(y->method, "ACK") && am && am->dst == x->server)
+            if (sw_corr_msg_code(c, n) == 0 && is_m(sw_corr_txn_method(d->c, y), "ACK") && am && am->dst == x->server)
                 acked = true;
-            if (!bye && sw_corr_msg_code(c, n) == 0 && is_m(y->method, "BYE"))
+            if (!bye && sw_corr_msg_code(c, n) == 0 && is_m(sw_corr_txn_method(d->c, y), "BYE"))
                 bye = n;
         }
         if (acked)
@@ -1187,7 +1188,7 @@ static void rule_session_expiry(sw_diag *d)
                 continue;
             uint32_t ti = sw_corr_msg_txn(c, n);
             const sw_txn *x = ti != SW_NONE ? sw_corr_txn(c, ti) : NULL;
-            if (!x || !(is_m(x->method, "INVITE") || is_m(x->method, "UPDATE")))
+            if (!x || !(is_m(sw_corr_txn_method(d->c, x), "INVITE") || is_m(sw_corr_txn_method(d->c, x), "UPDATE")))
                 continue;
             uint16_t code = sw_corr_msg_code(c, n);
             if (code >= 200 && code < 300) {
@@ -1237,7 +1238,7 @@ static void rule_session_expiry(sw_diag *d)
         for (size_t k = 0; k < nfailed; k++) {
             const sw_txn *y = sw_corr_txn(c, sw_corr_msg_txn(c, failed[k]));
             evidence(d, f, failed[k], "st-refresh-failed",
-                     ARGS(sl(d, y->method),
+                     ARGS(sl(d, sw_corr_txn_method(d->c, y)),
                           y->final ? status_line(d, y->final)
                                    : (d->lang == SW_KB_RU ? "нет ответа" : "no answer")));
         }
@@ -1489,7 +1490,7 @@ static void rule_media(sw_diag *d)
     }
     for (size_t i = 0; i < ncalls; i++) {
         const sw_call *k = sw_corr_call(c, (uint32_t)i);
-        if (k->kind != SW_CALL_INVITE || !k->t_answer || k->final_code < 200 ||
+        if (k->kind != SW_CALL_INVITE || !sw_corr_call_t_answer(c, k) || k->final_code < 200 ||
             k->final_code >= 300)
             continue;
         eps[2 * i] = sdp_audio(d, 0, k->invite);
@@ -1528,8 +1529,9 @@ static void rule_media(sw_diag *d)
             for (; hit < idx + nidx && ep_ref_cmp(hit, &kr) == 0; hit++) {
                 uint32_t call = hit->call;
                 const sw_call *k = sw_corr_call(c, call);
-                int64_t end = k->t_end ? k->t_end + 5000000000ll : INT64_MAX;
-                if (s->t_last < k->t_start || s->t_first > end)
+                int64_t end = sw_corr_call_t_end(c, k);
+                end = end ? end + 5000000000ll : INT64_MAX;
+                if (s->t_last < sw_corr_call_t_start(c, k) || s->t_first > end)
                     continue; /* the address served another call at another time */
                 const media_ep *er = &eps[2 * call], *ee = &eps[2 * call + 1];
                 /* side 0: the stream goes to this address; side 1: comes from it */
@@ -1610,12 +1612,12 @@ static void rule_media(sw_diag *d)
         if (!er->valid || !ee->valid || er->hold || ee->hold)
             continue;
         const sw_call *k = sw_corr_call(c, (uint32_t)i);
-        int64_t end = k->t_end ? k->t_end : (int64_t)0;
+        int64_t end = sw_corr_call_t_end(c, k);
         if (!end) {
             const sw_msg *lm = sw_trace_get(d->t, k->last);
-            end = lm ? lm->ts_ns : k->t_answer;
+            end = lm ? lm->ts_ns : sw_corr_call_t_answer(c, k);
         }
-        double secs = (double)(end - k->t_answer) / 1e9;
+        double secs = (double)(end - sw_corr_call_t_answer(c, k)) / 1e9;
         if (secs < 2.0)
             continue; /* too short to expect media to have started */
         uint64_t to_caller = cnt[2 * i], to_callee = cnt[2 * i + 1];
@@ -1665,10 +1667,11 @@ static void rule_media(sw_diag *d)
         }
         evidence(d, f, k->invite, "sdp-offer", ARGS(ep_text(d, er)));
         evidence(d, f, k->final_msg, "sdp-answer", ARGS(ep_text(d, ee)));
-        if (k->t_end)
+        int64_t t_end = sw_corr_call_t_end(c, k);
+        if (t_end)
             for (uint64_t n = k->final_msg; n; n = sw_corr_call_next(c, (uint32_t)i, n)) {
                 const sw_msg *bm = sw_trace_get(d->t, n);
-                if (bm && bm->ts_ns >= k->t_end && sw_corr_msg_code(c, n) == 0) {
+                if (bm && bm->ts_ns >= t_end && sw_corr_msg_code(c, n) == 0) {
                     evidence(d, f, n, "media-end", ARGS(dur));
                     break;
                 }
@@ -1752,7 +1755,7 @@ static void rule_scanner(sw_diag *d)
         const sw_call *k = sw_corr_call(c, (uint32_t)i);
         if (!k->invite || sw_corr_msg_code(c, k->invite) != 0)
             continue;
-        const sw_endpoint *e = sw_trace_endpoint(d->t, k->src);
+        const sw_endpoint *e = sw_trace_endpoint(d->t, sw_corr_call_src(c, k));
         if (!e)
             continue;
         uint8_t key[17];
@@ -1776,7 +1779,8 @@ static void rule_scanner(sw_diag *d)
             x->failures++;
             x->last_fail = t->final;
         }
-        uint64_t uh = h ^ sw_hash(k->to_user.p, k->to_user.len);
+        sw_str to = sw_corr_call_to(c, k);
+        uint64_t uh = h ^ sw_hash(to.p, to.len);
         size_t ui = uh & (ucap - 1);
         while (users[ui] && users[ui] != uh)
             ui = (ui + 1) & (ucap - 1);

@@ -476,27 +476,32 @@ static bool next_val(qeval *ev, const qnode *nd, qiter *it, qval *v)
         case QF_CALL_DURATION: {
             /* as `calls` shows it (render/calls.c): answer to end, or to the
              * last message for calls still up; never answered = 0 */
-            if (!call->t_answer) {
+            int64_t answer = sw_corr_call_t_answer(c->corr, call);
+            if (!answer) {
                 v->n = 0;
                 return true;
             }
             const sw_msg *last = c->trace ? sw_trace_get(c->trace, call->last) : NULL;
-            int64_t end = call->t_end ? call->t_end : last ? last->ts_ns : 0;
-            if (!end || end < call->t_answer)
+            int64_t end = sw_corr_call_t_end(c->corr, call);
+            if (!end)
+                end = last ? last->ts_ns : 0;
+            if (!end || end < answer)
                 return false;
-            v->n = end - call->t_answer;
+            v->n = end - answer;
             return true;
         }
-        case QF_CALL_PDD:
-            if (!call->t_start || !call->t_ringing || call->t_ringing < call->t_start)
+        case QF_CALL_PDD: {
+            int64_t t0 = sw_corr_call_t_start(c->corr, call), tr = sw_corr_call_t_ringing(c->corr, call);
+            if (!t0 || !tr || tr < t0)
                 return false;
-            v->n = call->t_ringing - call->t_start;
+            v->n = tr - t0;
             return true;
+        }
         case QF_CALL_CODE:
             v->n = call->final_code;
             return call->final_code != 0;
         case QF_CALL_LEGS: v->n = call->legs; return true;
-        case QF_CALL_REASON: return call->final_code != 0 && set_str(v, call->final_reason);
+        case QF_CALL_REASON: return call->final_code != 0 && set_str(v, sw_corr_call_reason(c->corr, call));
         default: return false;
         }
     }

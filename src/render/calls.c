@@ -36,17 +36,20 @@ typedef struct callview {
     const char *state;
 } callview;
 
-static void view(const sw_trace *t, const sw_call *k, callview *v)
+static void view(const sw_trace *t, const sw_corr *c, const sw_call *k, callview *v)
 {
-    put_endpoint(v->src, sizeof v->src, sw_trace_endpoint(t, k->src));
-    put_endpoint(v->dst, sizeof v->dst, sw_trace_endpoint(t, k->dst));
+    put_endpoint(v->src, sizeof v->src, sw_trace_endpoint(t, sw_corr_call_src(c, k)));
+    put_endpoint(v->dst, sizeof v->dst, sw_trace_endpoint(t, sw_corr_call_dst(c, k)));
     const sw_msg *last = sw_trace_get(t, k->last);
-    v->end = k->t_end ? k->t_end : (last ? last->ts_ns : 0);
+    int64_t t0 = sw_corr_call_t_start(c, k), answer = sw_corr_call_t_answer(c, k);
+    v->end = sw_corr_call_t_end(c, k);
+    if (!v->end)
+        v->end = last ? last->ts_ns : 0;
     /* Duration of the conversation itself: answer to end (or to the end of
      * the capture for calls still up); a call never answered lasted 0 s. */
-    v->duration = k->t_answer ? secs(k->t_answer, v->end) : 0;
-    v->pdd = secs(k->t_start, k->t_ringing);
-    v->setup = secs(k->t_start, k->t_answer);
+    v->duration = answer ? secs(answer, v->end) : 0;
+    v->pdd = secs(t0, sw_corr_call_t_ringing(c, k));
+    v->setup = secs(t0, answer);
     v->state = k->kind == SW_CALL_INVITE ? sw_call_state_name(k->state)
                                          : sw_call_kind_name(k->kind);
 }
@@ -77,35 +80,35 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
 {
     const sw_call *k = sw_corr_call(c, i);
     callview v;
-    view(t, k, &v);
+    view(t, c, k, &v);
     if (o->format == SW_FMT_TSV) {
         fprintf(f, "%" PRIu32 "\t", i + 1);
-        sw_render_epoch(f, k->t_start);
+        sw_render_epoch(f, sw_corr_call_t_start(c, k));
         fprintf(f, "\t%.3f\t", v.duration < 0 ? 0 : v.duration);
-        sw_tsv_field(f, k->from_user);
+        sw_tsv_field(f, sw_corr_call_from(c, k));
         putc('\t', f);
-        sw_tsv_field(f, k->to_user);
+        sw_tsv_field(f, sw_corr_call_to(c, k));
         fprintf(f, "\t%s\t%s\t%s%s\t", v.src, v.dst, v.state, k->ongoing ? "" : "");
         if (k->final_code)
             fprintf(f, "%d", k->final_code);
         putc('\t', f);
-        sw_tsv_field(f, k->final_reason);
+        sw_tsv_field(f, sw_corr_call_reason(c, k));
         fprintf(f, "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t", k->nmsgs, k->conversation + 1,
                 k->legs);
-        sw_tsv_field(f, k->call_id);
+        sw_tsv_field(f, sw_corr_call_id(c, k));
         putc('\n', f);
         return;
     }
     if (o->format == SW_FMT_JSON) {
         fprintf(f, "{\"index\":%" PRIu32 ",\"call_id\":", i + 1);
-        sw_json_str(f, k->call_id);
+        sw_json_str(f, sw_corr_call_id(c, k));
         fprintf(f, ",\"kind\":\"%s\",\"start\":", sw_call_kind_name(k->kind));
-        sw_render_epoch(f, k->t_start);
+        sw_render_epoch(f, sw_corr_call_t_start(c, k));
         json_num_or_null(f, "duration", v.duration);
         fputs(",\"from_user\":", f);
-        sw_json_str(f, k->from_user);
+        sw_json_str(f, sw_corr_call_from(c, k));
         fputs(",\"to_user\":", f);
-        sw_json_str(f, k->to_user);
+        sw_json_str(f, sw_corr_call_to(c, k));
         fputs(",\"src\":", f);
         sw_json_cstr(f, v.src);
         fputs(",\"dst\":", f);
@@ -118,7 +121,7 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
             fputs("null", f);
         fputs(",\"final_reason\":", f);
         if (k->final_code)
-            sw_json_str(f, k->final_reason);
+            sw_json_str(f, sw_corr_call_reason(c, k));
         else
             fputs("null", f);
         fprintf(f, ",\"messages\":%" PRIu32 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64, k->nmsgs,
@@ -136,22 +139,24 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         return;
     }
     char tb[48], dur[24], fin[64];
-    sw_render_time(k->t_start, false, tb, sizeof tb);
+    sw_render_time(sw_corr_call_t_start(c, k), false, tb, sizeof tb);
     tb[12] = '\0'; /* milliseconds are enough in the list */
     snprintf(dur, sizeof dur, "%.1fs", v.duration < 0 ? 0 : v.duration);
+    sw_str reason = sw_corr_call_reason(c, k);
     if (k->final_code)
         snprintf(fin, sizeof fin, "%d %.*s", k->final_code,
-                 (int)SW_MIN(k->final_reason.len, 18u), k->final_reason.p);
+                 (int)SW_MIN(reason.len, 18u), reason.p);
     else
         snprintf(fin, sizeof fin, "-");
     char state[24];
     snprintf(state, sizeof state, "%s%s", v.state, k->ongoing ? "*" : "");
     fprintf(f, "%5" PRIu32 "  %-15s %9s  ", i + 1, tb, dur);
     /* users come from the network: escaped, and cut to the column */
-    sw_text_safe(f, sw_str_make(k->from_user.p, SW_MIN(k->from_user.len, 14u)), false);
-    fprintf(f, "%*s", (int)(15 - SW_MIN(k->from_user.len, 14u)), "");
-    sw_text_safe(f, sw_str_make(k->to_user.p, SW_MIN(k->to_user.len, 14u)), false);
-    fprintf(f, "%*s", (int)(15 - SW_MIN(k->to_user.len, 14u)), "");
+    sw_str from = sw_corr_call_from(c, k), to = sw_corr_call_to(c, k);
+    sw_text_safe(f, sw_str_make(from.p, SW_MIN(from.len, 14u)), false);
+    fprintf(f, "%*s", (int)(15 - SW_MIN(from.len, 14u)), "");
+    sw_text_safe(f, sw_str_make(to.p, SW_MIN(to.len, 14u)), false);
+    fprintf(f, "%*s", (int)(15 - SW_MIN(to.len, 14u)), "");
     fprintf(f, "%-21s %-21s %-10s ", v.src, v.dst, state);
     sw_text_safe(f, sw_str_cstr(fin), false);
     fprintf(f, "%*s %5" PRIu32 " %5" PRIu32, (int)(22 - SW_MIN(strlen(fin), 22u)), "", k->nmsgs,

@@ -166,7 +166,7 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
                 if (m->conversation != i)
                     continue;
                 fprintf(f, "%s{\"index\":%zu,\"call_id\":", fc ? "" : ",", j + 1);
-                sw_json_str(f, m->call_id);
+                sw_json_str(f, sw_corr_call_id(c, m));
                 fprintf(f, ",\"link\":");
                 if (m->link_prev != SW_NONE)
                     fprintf(f, "\"%s\"", sw_link_how_name((sw_link_how)m->link_how));
@@ -197,7 +197,7 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
             const sw_call *k = x->call != SW_NONE ? sw_corr_call(c, x->call) : NULL;
             if (k) {
                 fprintf(f, "%" PRIu32 ",\"call_id\":", x->call + 1);
-                sw_json_str(f, k->call_id);
+                sw_json_str(f, sw_corr_call_id(c, k));
             } else {
                 fputs("null,\"call_id\":null", f);
             }
@@ -254,7 +254,7 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
                 if (m->conversation != i)
                     continue;
                 fprintf(f, "%s#%zu ", j == i ? " " : " + ", j + 1);
-                sw_text_safe(f, m->call_id, false);
+                sw_text_safe(f, sw_corr_call_id(c, m), false);
                 if (m->link_prev != SW_NONE)
                     fprintf(f, " (%s)", sw_link_how_name((sw_link_how)m->link_how));
             }

@@ -755,8 +755,8 @@ static void title(FILE *f, const sw_flow_opts *o, const sw_trace *t, const sw_co
         line_clear(&ln);
         char b[160];
         char tb[48];
-        sw_render_time(k->t_start
-                           ? k->t_start
+        sw_render_time(sw_corr_call_t_start(c, k)
+                           ? sw_corr_call_t_start(c, k)
                            : (sw_trace_get(t, k->first) ? sw_trace_get(t, k->first)->ts_ns : 0),
                        true, tb, sizeof tb);
         tb[19] = '\0';
@@ -769,17 +769,17 @@ static void title(FILE *f, const sw_flow_opts *o, const sw_trace *t, const sw_co
         snprintf(b, sizeof b, "%s%s  %s UTC  ", state, k->ongoing ? " (ongoing)" : "", tb);
         put_ascii(&ln, x, b, K_NONE);
         x += strlen(b);
-        if (k->from_user.len || k->to_user.len) {
-            x += fit_cells(&ln, x, k->from_user, 24, o->unicode, K_NONE);
+        if (sw_corr_call_from(c, k).len || sw_corr_call_to(c, k).len) {
+            x += fit_cells(&ln, x, sw_corr_call_from(c, k), 24, o->unicode, K_NONE);
             put_ascii(&ln, x, " -> ", K_NONE);
             x += 4;
-            x += fit_cells(&ln, x, k->to_user, 24, o->unicode, K_NONE);
+            x += fit_cells(&ln, x, sw_corr_call_to(c, k), 24, o->unicode, K_NONE);
             x += 2;
         }
         put_ascii(&ln, x, "Call-ID ", K_DIM);
         x += 8;
         if (x < width)
-            fit_cells(&ln, x, k->call_id, width - x, o->unicode, K_DIM);
+            fit_cells(&ln, x, sw_corr_call_id(c, k), width - x, o->unicode, K_DIM);
         line_emit(f, &ln, o->color);
     }
     free(ln.c);

@@ -639,7 +639,7 @@ void sw_render_show(FILE *f, const sw_render_opts *o, const sw_trace *t, size_t 
         json_key(f, "frame", false);
         put_u64(f, m->frame);
         json_key(f, "first_frame", false);
-        put_u64(f, m->first_frame);
+        put_u64(f, sw_msg_first_frame(m));
         json_key(f, "frames", false);
         put_u64(f, m->nframes);
         json_str_or_null(f, "reassembled_from", sw_str_cstr(how), reasm);
@@ -680,9 +680,9 @@ void sw_render_show(FILE *f, const sw_render_opts *o, const sw_trace *t, size_t 
     fprintf(f, " (%s, %u bytes)\n", sw_transport_name(m->transport), m->len);
     fprintf(f, "  %-14s ", "frames");
     sw_text_safe(f, sw_str_cstr(in), false);
-    if (m->nframes > 1 || m->first_frame != m->frame)
+    if (m->nframes > 1 || m->first_back)
         fprintf(f, " frames %" PRIu64 "-%" PRIu64 " (%u frames, reassembled from %s)\n",
-                m->first_frame, m->frame, m->nframes, how[0] ? how : "segments");
+                sw_msg_first_frame(m), m->frame, m->nframes, how[0] ? how : "segments");
     else
         fprintf(f, " frame %" PRIu64 "\n", m->frame);
     if ((m->pflags & SW_PAYF_TRUNC) || (sip.flags & SW_SIPF_TRUNCATED))

@@ -155,10 +155,12 @@ int sw_stats_compute_where(sw_stats *s, const sw_trace *t, const sw_corr *c, con
             s->unresolved++;
         else
             s->other_failure++;
-        if (k->t_start && k->t_ringing && k->t_ringing >= k->t_start)
-            pdd[npdd++] = k->t_ringing - k->t_start;
-        if (k->t_start && k->t_answer && k->t_answer >= k->t_start)
-            setup[nsetup++] = k->t_answer - k->t_start;
+        int64_t t0 = sw_corr_call_t_start(c, k), tr = sw_corr_call_t_ringing(c, k),
+                ta = sw_corr_call_t_answer(c, k);
+        if (t0 && tr && tr >= t0)
+            pdd[npdd++] = tr - t0;
+        if (t0 && ta && ta >= t0)
+            setup[nsetup++] = ta - t0;
     }
     s->asr = s->attempted ? (double)s->answered / (double)s->attempted : -1;
     s->ner = s->attempted ? (double)(s->answered + s->busy + s->no_answer + s->user_rejected) /

@@ -191,6 +191,9 @@ static uint32_t ep_lookup(sw_trace *t, const sw_addr *a, uint16_t port)
 
 /* ---- records ----------------------------------------------------------- */
 
+/* The index holds one record a message: its size is the per-message cost. */
+_Static_assert(sizeof(void *) != 8 || sizeof(sw_msg) == 48, "sw_msg grew past 48 bytes");
+
 static sw_msg *rec_alloc(sw_trace *t)
 {
     size_t i = t->count; /* 0-based index of the new record */
@@ -286,7 +289,8 @@ static int on_payload(void *ud, const sw_payload *pl)
     m->len = len;
     m->ts_ns = pl->ts_ns;
     m->frame = pl->frame;
-    m->first_frame = pl->first_frame;
+    uint64_t back = pl->first_frame < pl->frame ? pl->frame - pl->first_frame : 0;
+    m->first_back = back > UINT32_MAX ? UINT32_MAX : (uint32_t)back;
     m->input = (uint16_t)pl->input;
     m->nframes = (uint16_t)SW_MIN(pl->nframes, 65535u);
     m->transport = pl->transport;

@@ -33,7 +33,8 @@ typedef struct sw_msg {
     const char *data;     /* message bytes (head + body as framed) */
     int64_t ts_ns;
     uint64_t frame;       /* frame that completed the message (per input) */
-    uint64_t first_frame; /* first frame that carried a byte of it */
+    uint32_t first_back;  /* frame - first frame that carried a byte of it
+                           * (sw_msg_first_frame(); saturates, never wraps) */
     uint32_t len;
     uint32_t src, dst;    /* endpoint ids, see sw_trace_endpoint() */
     uint16_t input;       /* input file index */
@@ -42,6 +43,9 @@ typedef struct sw_msg {
     uint8_t pflags;       /* SW_PAYF_* */
     uint16_t sflags;      /* SW_SIPF_* from the first parse */
 } sw_msg;
+
+/* First frame that carried a byte of the message. */
+static inline uint64_t sw_msg_first_frame(const sw_msg *m) { return m->frame - m->first_back; }
 
 typedef struct sw_trace_opts {
     sw_decode_opts decode;

@@ -21,6 +21,62 @@
 #include "common/scenario.h"
 
 
+/* A message over 64 KiB (TCP) whose Call-ID, From and To lie past the first
+ * 64 KiB: the call's strings cannot be kept as 16-bit offsets and go to the
+ * side table, and still read back whole. */
+static void test_call_strings_past_64k(void **state)
+{
+    (void)state;
+    size_t cap = 100000;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    int len = snprintf(buf, cap, "INVITE sip:bob@y SIP/2.0\r\n"
+                                 "Via: SIP/2.0/TCP 10.0.0.1:40000;branch=z9hG4bKbig\r\n");
+    while (len < 70000)
+        len += snprintf(buf + len, cap - (size_t)len, "X-Pad: %0690d\r\n", len);
+    len += snprintf(buf + len, cap - (size_t)len,
+                    "From: <sip:alice@x>;tag=fa\r\nTo: <sip:bob@y>\r\nCall-ID: big-call\r\n"
+                    "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+    pw w = {0};
+    pw_header(&w);
+    uint32_t seq = 1;
+    for (int off = 0; off < len; off += 1400) {
+        size_t n = (size_t)SW_MIN(1400, len - off);
+        pw_frame(&w, 1000, (uint32_t)off, scen_a, scen_b, 40000, 5060, true, seq, buf + off, n);
+        seq += (uint32_t)n;
+    }
+    const char *resp = "SIP/2.0 486 Busy Here\r\n"
+                       "Via: SIP/2.0/TCP 10.0.0.1:40000;branch=z9hG4bKbig\r\n"
+                       "From: <sip:alice@x>;tag=fa\r\nTo: <sip:bob@y>;tag=tb\r\n"
+                       "Call-ID: big-call\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    pw_frame(&w, 1001, 0, scen_b, scen_a, 5060, 40000, true, 1, resp, strlen(resp));
+    free(buf);
+    model md;
+    md.path = pw_save(&w, false);
+    free(w.buf);
+    const char *paths[] = {md.path};
+    char err[256];
+    assert_int_equal(sw_capset_open(&md.cs, paths, 1, err, sizeof err), 0);
+    md.t = sw_trace_new(NULL);
+    md.c = sw_corr_new(md.t, NULL);
+    assert_non_null(md.c);
+    assert_int_equal(sw_trace_read(md.t, md.cs, sink, md.c), 0);
+    assert_int_equal(sw_trace_count(md.t), 2);
+    assert_true(sw_trace_get(md.t, 1)->len > 70000);
+    sw_corr_finish(md.c, 0);
+    assert_int_equal(sw_corr_ncalls(md.c), 1);
+    const sw_call *k = sw_corr_call(md.c, 0);
+    assert_true(k->ref_big != 0); /* the side table was used */
+    assert_true(sw_str_eq_cstr(sw_corr_call_id(md.c, k), "big-call"));
+    assert_true(sw_str_eq_cstr(sw_corr_call_from(md.c, k), "alice"));
+    assert_true(sw_str_eq_cstr(sw_corr_call_to(md.c, k), "bob"));
+    assert_int_equal(k->final_code, 486);
+    assert_true(sw_str_eq_cstr(sw_corr_call_reason(md.c, k), "Busy Here"));
+    assert_int_equal(sw_corr_find_call(md.c, sw_str_cstr("big-call")), 0);
+    assert_int_equal(sw_corr_msg_call(md.c, 2), 0);
+    drop(&md);
+}
+
 static void test_basic_call(void **state)
 {
     (void)state;
@@ -42,8 +98,21 @@ static void test_basic_call(void **state)
     assert_int_equal(k->nmsgs, 7);
     assert_int_equal(k->ndialogs, 1);
     assert_int_equal(k->ntxns, 3); /* INVITE, ACK of the 2xx, BYE */
-    assert_true(k->t_ringing > k->t_start);
-    assert_true(k->t_answer > k->t_ringing);
+    /* times and strings come from the messages they were taken from */
+    assert_int_equal(k->ringing_msg, 3);
+    assert_int_equal(k->answer_msg, 4);
+    assert_int_equal(k->end_msg, 6);
+    assert_true(sw_corr_call_t_ringing(md.c, k) > sw_corr_call_t_start(md.c, k));
+    assert_true(sw_corr_call_t_answer(md.c, k) > sw_corr_call_t_ringing(md.c, k));
+    assert_int_equal(sw_corr_call_t_end(md.c, k), sw_trace_get(md.t, 6)->ts_ns);
+    assert_int_equal(sw_corr_call_t_start(md.c, k), sw_trace_get(md.t, 1)->ts_ns);
+    assert_true(sw_str_eq_cstr(sw_corr_call_id(md.c, k), "c1"));
+    assert_true(sw_str_eq_cstr(sw_corr_call_from(md.c, k), "a"));
+    assert_true(sw_str_eq_cstr(sw_corr_call_to(md.c, k), "b"));
+    assert_true(sw_str_eq_cstr(sw_corr_call_reason(md.c, k), "OK"));
+    assert_int_equal(sw_corr_call_src(md.c, k), sw_trace_get(md.t, 1)->src);
+    assert_int_equal(sw_corr_call_dst(md.c, k), sw_trace_get(md.t, 1)->dst);
+    assert_int_equal(sw_corr_find_call(md.c, sw_str_cstr("c1")), 0);
     const sw_dialog *d = sw_corr_dialog(md.c, 0);
     assert_int_equal(d->state, SW_DLG_TERMINATED);
     assert_int_equal(d->end, SW_DLG_END_BYE);
@@ -533,7 +602,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_max_calls),
-        cmocka_unit_test(test_basic_call),     cmocka_unit_test(test_retransmissions),
+        cmocka_unit_test(test_basic_call),     cmocka_unit_test(test_call_strings_past_64k),     cmocka_unit_test(test_retransmissions),
         cmocka_unit_test(test_ack_non2xx),     cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_forking),        cmocka_unit_test(test_stray_and_unknown_dialog),
         cmocka_unit_test(test_after_end_and_cseq), cmocka_unit_test(test_glare),

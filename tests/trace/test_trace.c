@@ -121,7 +121,7 @@ static void run_capture(bool gz)
     /* The split REGISTER came from two frames; the two OPTIONS from one. */
     const sw_msg *reg = sw_trace_get(t, 4);
     assert_int_equal(reg->nframes, 2);
-    assert_int_equal(reg->first_frame, 5);
+    assert_int_equal(sw_msg_first_frame(reg), 5);
     assert_int_equal(reg->frame, 6);
     assert_true(reg->pflags & SW_PAYF_TCPSEGS);
     assert_int_equal(reg->transport, SW_TP_TCP);
