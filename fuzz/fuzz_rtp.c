@@ -19,7 +19,7 @@
 static sw_audio_track tracks[NTRACKS];
 static sw_media *cur; /* the media object of the run, for the hook */
 
-static void on_rtp(void *ud, size_t i, const sw_rtp_hdr *h, const uint8_t *payload, int64_t ts)
+static void on_rtp(void *ud, size_t i, const sw_rtp_hdr *h, const sw_payload *pl)
 {
     (void)ud;
     sw_media *m = cur;
@@ -32,7 +32,7 @@ static void on_rtp(void *ud, size_t i, const sw_rtp_hdr *h, const uint8_t *paylo
         t->pt = s->pt;
         t->max_samples = 80000;
     }
-    sw_audio_track_add(t, h, payload, ts);
+    sw_audio_track_add(t, h, pl->data + h->hdr_len, pl->ts_ns);
     if (t->n > t->max_samples)
         __builtin_trap();
 }

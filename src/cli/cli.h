@@ -102,6 +102,47 @@ void sw_cli_print_stats(const struct sw_trace *t);
  * rc, or SW_EXIT_USAGE with an error when writing failed. */
 int sw_cli_finish_output(int rc);
 
+/* ---- per-call capture files (live --split-dir; split.c) ----------------- */
+
+struct sw_media;
+struct sw_rtp_hdr;
+struct sw_payload;
+
+/* A call's file is written this long (capture time) after the call is over. */
+#define SW_SPLIT_GRACE_NS 2000000000ll
+/* RTP held for one call until its file is written; past it, counted. */
+#define SW_SPLIT_CALL_BYTES ((size_t)64 << 20)
+
+typedef struct sw_split sw_split;
+typedef struct sw_split_stats {
+    uint64_t files, failed;        /* files written, files that could not be */
+    uint64_t written_at_stop;      /* of them, calls not over when the capture stopped */
+    uint64_t sip_written, rtp_written;
+    uint64_t rtp_buffered;
+    uint64_t rtp_dropped;          /* not written: a call's buffer full, or no memory */
+    uint64_t rtp_late;             /* arrived after the call's file was written */
+} sw_split_stats;
+
+/* Files go to DIR (which must exist) as
+ * YYYYmmdd-HHMMSS-callN-CALLID.pcap: the call's start (local time), its
+ * index as `calls` numbers it, its Call-ID (unsafe characters as _). NULL
+ * when out of memory. */
+sw_split *sw_split_new(const char *dir, const struct sw_trace *t, const struct sw_corr *c,
+                       const struct sw_media *media);
+/* The media stage's RTP hook (sw_media_opts.on_rtp, with the sw_split as
+ * ud): keeps the packet for its call's file. */
+void sw_split_rtp(sw_split *s, size_t stream, const struct sw_rtp_hdr *h,
+                  const struct sw_payload *pl);
+/* Call `call` is over at ts_ns: its file is written once the capture passes
+ * ts_ns + SW_SPLIT_GRACE_NS. */
+void sw_split_over(sw_split *s, uint32_t call, int64_t ts_ns);
+/* Capture time is now_ns: writes the files that are due. */
+void sw_split_tick(sw_split *s, int64_t now_ns);
+/* End of capture: writes every file not yet written (INVITE calls). */
+void sw_split_finish(sw_split *s);
+const sw_split_stats *sw_split_get_stats(const sw_split *s);
+void sw_split_free(sw_split *s);
+
 /* ---- where expressions (the query stage; shared by every command) ------- */
 
 struct sw_query;

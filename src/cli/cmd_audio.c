@@ -87,7 +87,7 @@ static bool selected(actx *a, size_t i, const sw_rtp_stream *s)
     return true;
 }
 
-static void on_rtp(void *ud, size_t i, const sw_rtp_hdr *h, const uint8_t *payload, int64_t ts)
+static void on_rtp(void *ud, size_t i, const sw_rtp_hdr *h, const sw_payload *pl)
 {
     actx *a = ud;
     if (a->oom)
@@ -120,7 +120,8 @@ static void on_rtp(void *ud, size_t i, const sw_rtp_hdr *h, const uint8_t *paylo
             a->tracks[i].pt = s->pt;
         }
     }
-    if (a->state[i] == ST_TAKE && sw_audio_track_add(&a->tracks[i], h, payload, ts))
+    if (a->state[i] == ST_TAKE &&
+        sw_audio_track_add(&a->tracks[i], h, pl->data + h->hdr_len, pl->ts_ns))
         a->oom = true;
 }
 

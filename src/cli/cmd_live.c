@@ -4,21 +4,24 @@
  * (--show calls, the default), through the same decode, trace and correlate
  * stages as a capture file. Lines are flushed one by one, for piping.
  *
- * This is the first part of live capture: one interface, everything kept in
- * memory for the run (eviction of finished calls, file rotation, per-call
- * files and the TUI come later).
+ * With --split-dir every INVITE call also gets a pcap of its own (SIP and
+ * RTP) once it is over (split.c). Still to come: several interfaces,
+ * eviction of finished calls, the TUI.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../capture/capture.h"
 #include "../correlate/correlate.h"
+#include "../media/media.h"
 #include "../query/query.h"
 #include "../trace/trace.h"
 #include "cli.h"
@@ -38,6 +41,9 @@ static const char usage[] =
     "                         starts a new file at once\n"
     "  -C, --file-size MB     a new -w file before one passes MB millions of bytes\n"
     "                         (FILE, FILE.1, FILE.2, ... when FILE has no %)\n"
+    "      --split-dir DIR    also write one pcap per INVITE call (its SIP and RTP) into\n"
+    "                         DIR, 2 s after the call is over (at the latest when the\n"
+    "                         capture stops): YYYYmmdd-HHMMSS-callN-CALLID.pcap\n"
     "  -c, --count N          stop after N SIP messages\n"
     "  -u, --user USER        drop root privileges to USER once the interface and the -w\n"
     "                         file are open\n"
@@ -63,8 +69,16 @@ typedef struct lctx {
     bool *printed; /* per call: its line was printed */
     size_t printed_cap;
     uint64_t calls_printed;
+    sw_split *split; /* --split-dir */
     int oom;
 } lctx;
+
+static void on_rtp(void *ud, size_t stream, const sw_rtp_hdr *h, const sw_payload *pl)
+{
+    lctx *l = ud;
+    if (l->split)
+        sw_split_rtp(l->split, stream, h, pl);
+}
 
 static void on_signal(int sig)
 {
@@ -94,6 +108,13 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
         return 1;
     }
     l->seen++;
+    if (l->split) {
+        uint32_t call = sw_corr_msg_call(l->corr, number);
+        const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
+        if (k && call_over(k))
+            sw_split_over(l->split, call, m->ts_ns);
+        sw_split_tick(l->split, m->ts_ns);
+    }
     if (l->show_calls) {
         uint32_t call = sw_corr_msg_call(l->corr, number);
         if (call != SW_NONE) {
@@ -143,7 +164,7 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
 
 int sw_cmd_live(int argc, char **argv)
 {
-    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE };
+    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE, O_SPLIT };
     const char *user = NULL;
     static const struct option opts[] = {{"interface", required_argument, 0, 'i'},
                                          {"show", required_argument, 0, O_SHOW},
@@ -155,6 +176,7 @@ int sw_cmd_live(int argc, char **argv)
                                          {"file-size", required_argument, 0, 'C'},
                                          {"duration", required_argument, 0, O_DURATION},
                                          {"where", required_argument, 0, O_WHERE},
+                                         {"split-dir", required_argument, 0, O_SPLIT},
                                          {"lang", required_argument, 0, O_LANG},
                                          {"no-explain", no_argument, 0, O_NOEXPLAIN},
                                          {"help", no_argument, 0, 'h'},
@@ -165,7 +187,7 @@ int sw_cmd_live(int argc, char **argv)
     l.show_calls = true;
     l.ro.explain = true;
     l.ro.lang = (sw_kb_lang)sw_cli_default_lang();
-    const char *iface = NULL, *wfile = NULL, *where = NULL;
+    const char *iface = NULL, *wfile = NULL, *where = NULL, *split_dir = NULL;
     uint64_t duration = 0, rotate = 0, file_size = 0;
     optind = 1;
     opterr = 0;
@@ -224,6 +246,13 @@ int sw_cmd_live(int argc, char **argv)
             }
             break;
         case O_WHERE: where = optarg; break;
+        case O_SPLIT:
+            if (!*optarg) {
+                sw_cli_error("live: --split-dir needs a directory");
+                return SW_EXIT_USAGE;
+            }
+            split_dir = optarg;
+            break;
         case O_LANG: {
             sw_lang lg;
             if (sw_cli_parse_lang(optarg, &lg))
@@ -248,6 +277,17 @@ int sw_cmd_live(int argc, char **argv)
     if (!iface) {
         sw_cli_error("live: no interface: give -i IFACE (any for all; see sipwhy live --help)");
         return SW_EXIT_USAGE;
+    }
+    if (split_dir) {
+        struct stat sb;
+        if (stat(split_dir, &sb) && (errno != ENOENT || mkdir(split_dir, 0755))) {
+            sw_cli_error("live: --split-dir %s: %s", split_dir, strerror(errno));
+            return SW_EXIT_USAGE;
+        }
+        if (!stat(split_dir, &sb) && !S_ISDIR(sb.st_mode)) {
+            sw_cli_error("live: --split-dir %s: not a directory", split_dir);
+            return SW_EXIT_USAGE;
+        }
     }
     if (where && l.show_calls) {
         sw_cli_error("live: --where applies to --show messages");
@@ -312,10 +352,31 @@ int sw_cmd_live(int argc, char **argv)
             return SW_EXIT_USAGE;
         }
     }
-    sw_trace *t = sw_trace_new(sw_cli_trace_opts());
+    if (split_dir && access(split_dir, W_OK | X_OK)) {
+        sw_cli_error("live: --split-dir %s: %s", split_dir, strerror(errno));
+        sw_capset_close(cs);
+        sw_query_free(l.q);
+        return SW_EXIT_USAGE;
+    }
+    /* Per-call files need the RTP: the media stage, with a hook into them. */
+    sw_trace_opts to = *sw_cli_trace_opts();
+    sw_media *media = NULL;
+    if (split_dir) {
+        sw_media_opts mo;
+        memset(&mo, 0, sizeof mo);
+        mo.on_rtp = on_rtp;
+        mo.on_rtp_ud = &l;
+        media = sw_media_new(&mo);
+        to.media = media;
+    }
+    sw_trace *t = (!split_dir || media) ? sw_trace_new(&to) : NULL;
     sw_corr_opts co = {NULL, 0, false, sw_cli_max_calls()};
     l.corr = t ? sw_corr_new(t, &co) : NULL;
-    if (!l.corr) {
+    if (l.corr && split_dir)
+        l.split = sw_split_new(split_dir, t, l.corr, media);
+    if (!l.corr || (split_dir && !l.split)) {
+        sw_corr_free(l.corr);
+        sw_media_free(media);
         sw_trace_free(t);
         sw_capset_close(cs);
         sw_query_free(l.q);
@@ -349,6 +410,8 @@ int sw_cmd_live(int argc, char **argv)
         rc = SW_EXIT_USAGE;
     }
     sw_corr_finish(l.corr, 0);
+    if (l.split)
+        sw_split_finish(l.split);
     if (l.show_calls) {
         /* the calls still going (or never ended in what was seen) */
         for (size_t i = 0; i < sw_corr_ncalls(l.corr); i++) {
@@ -370,11 +433,30 @@ int sw_cmd_live(int argc, char **argv)
         fprintf(stderr, "; libpcap: %" PRIu64 " received, %" PRIu64 " dropped by the kernel, %" PRIu64
                 " by the interface", recv, drop, ifdrop);
     fputc('\n', stderr);
+    if (l.split) {
+        const sw_split_stats *ss = sw_split_get_stats(l.split);
+        fprintf(stderr,
+                "live: --split-dir %s: %" PRIu64 " call files (%" PRIu64 " of calls not over at the "
+                "stop), %" PRIu64 " SIP messages and %" PRIu64 " RTP packets written\n",
+                split_dir, ss->files, ss->written_at_stop, ss->sip_written, ss->rtp_written);
+        if (ss->failed)
+            sw_cli_warn("live: --split-dir: %" PRIu64 " call files could not be written", ss->failed);
+        if (ss->rtp_dropped)
+            sw_cli_warn("live: --split-dir: %" PRIu64 " RTP packets not written (a call over its "
+                        "%zu MB buffer, or no memory)", ss->rtp_dropped, SW_SPLIT_CALL_BYTES >> 20);
+        if (ss->rtp_late)
+            sw_cli_warn("live: --split-dir: %" PRIu64 " RTP packets came after their call's file "
+                        "was written", ss->rtp_late);
+        if (ss->failed)
+            rc = SW_EXIT_USAGE;
+    }
     if (have && (drop || ifdrop))
         sw_cli_warn("packets were dropped before sipwhy saw them: messages may be missing");
     rc = sw_cli_finish_output(rc);
     free(l.printed);
+    sw_split_free(l.split);
     sw_corr_free(l.corr);
+    sw_media_free(media);
     sw_trace_free(t);
     sw_capset_close(cs);
     sw_query_free(l.q);

@@ -644,7 +644,7 @@ bool sw_media_udp(sw_media *m, const sw_payload *pl)
                 stream_packet(s, &h, pl->data, pl->ts_ns, &m->anns[s->ann],
                               s->ann2 != UINT32_MAX ? &m->anns[s->ann2] : NULL);
                 if (m->o.on_rtp)
-                    m->o.on_rtp(m->o.on_rtp_ud, id - 1, &h, pl->data + h.hdr_len, pl->ts_ns);
+                    m->o.on_rtp(m->o.on_rtp_ud, id - 1, &h, pl);
                 return true;
             }
         }
@@ -674,8 +674,7 @@ bool sw_media_udp(sw_media *m, const sw_payload *pl)
                       s->ann2 != UINT32_MAX ? &m->anns[s->ann2] : NULL);
         m->flow_cache[slot] = (uint32_t)(s - m->streams) + 1;
         if (m->o.on_rtp)
-            m->o.on_rtp(m->o.on_rtp_ud, (size_t)(s - m->streams), &h, pl->data + h.hdr_len,
-                        pl->ts_ns);
+            m->o.on_rtp(m->o.on_rtp_ud, (size_t)(s - m->streams), &h, pl);
     }
     return true;
 }

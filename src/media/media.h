@@ -98,9 +98,9 @@ typedef struct sw_media_stats {
 
 /* Called for every RTP packet attributed to a stream (index as in
  * sw_media_stream()), after the stream's figures are updated: what `audio`
- * decodes. The payload is valid during the call only. */
-typedef void (*sw_rtp_hook)(void *ud, size_t stream, const sw_rtp_hdr *h, const uint8_t *payload,
-                            int64_t ts_ns);
+ * decodes and `live --split-dir` records. pl is the whole UDP payload (the
+ * RTP payload starts h->hdr_len bytes in), valid during the call only. */
+typedef void (*sw_rtp_hook)(void *ud, size_t stream, const sw_rtp_hdr *h, const sw_payload *pl);
 
 typedef struct sw_media_opts {
     size_t max_streams;   /* default 1,000,000 */

@@ -243,4 +243,19 @@ void sw_render_stats(FILE *f, const sw_stats *s, sw_format fmt, bool color);
 int sw_render_wav(FILE *f, unsigned rate, unsigned nch, const int16_t *const ch[],
                   const size_t len[], size_t n);
 
+/* ---- pcap of rebuilt packets -------------------------------------------- */
+
+/* A pcap file (link type RAW) of packets rebuilt around payloads: IPv4 or
+ * IPv6 (by the addresses' family, which must match) with UDP or TCP, real
+ * checksums. TCP payloads are cut into segments of at most 65,000 bytes
+ * from sequence number seq; a UDP payload must fit one packet. Functions
+ * return 0 or a negative sw_err (SW_EIO with errno set, SW_EINVAL). */
+typedef struct sw_pcapw sw_pcapw;
+int sw_pcapw_open(sw_pcapw **w, const char *path);
+int sw_pcapw_packet(sw_pcapw *w, int64_t ts_ns, const sw_addr *src, uint16_t sport,
+                    const sw_addr *dst, uint16_t dport, bool tcp, uint32_t seq,
+                    const uint8_t *payload, size_t len);
+uint64_t sw_pcapw_count(const sw_pcapw *w);
+int sw_pcapw_close(sw_pcapw *w);
+
 #endif

@@ -15,7 +15,8 @@
 # Checks: the capture holds the fragments; tshark (which reassembles IP by default) sees
 # 6 SIP messages per call; sipwhy's rows match tshark's (each fragmented message once,
 # at the time of its last fragment); `sipwhy show` of each INVITE / 200 prints the body's
-# last line.
+# last line. The live run also writes one file per call (--split-dir): each holds its
+# call's 6 messages, the fragmented INVITE and 200 as one packet each, body intact.
 # Exit: 0 pass, 77 skip (no network namespaces), 1 fail. Takes about 5 s.
 # shellcheck source-path=SCRIPTDIR source=lib_live.sh
 . "$(dirname "$0")/lib_live.sh"
@@ -52,7 +53,8 @@ live_log "veth $IF_A/$IF_B mtu 1280, SIP port $PORT"
 
 live_tcpdump_start cap "$nsb" "$IF_B"
 # sipwhy live on the same interface at the same time (no filter: fragments kept)
-live_bg live "$nsb" 40 "$SIPWHY" live -i "$IF_B" --show messages -f json
+mkdir -p "$W/split"
+live_bg live "$nsb" 40 "$SIPWHY" live -i "$IF_B" --show messages -f json --split-dir "$W/split"
 sleep 0.5
 live_bg uas4 "$nsb" 30 sipp -sf "$LIVE_SCEN/frag_uas.xml" -i "$B4" -p "$PORT" -m 1 -nostdin
 live_bg uas6 "$nsb" 30 sipp -sf "$LIVE_SCEN/frag_uas.xml" -i "$B6" -p "$PORT" -m 1 -nostdin
@@ -130,5 +132,27 @@ print("yes" if a == b and len(a) == 12 else "no: %d vs %d" % (len(a), len(b)))' 
 live_expect "sipwhy live: reassembled messages flagged" 4 \
     "$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["reassembled"]))' "$W/live.out")"
 live_expect_done "sipwhy live"
+
+# --split-dir: a file per call (IPv4, IPv6), its 6 messages as history of tcpdump's capture
+# lists them, the fragmented ones as single packets that keep their whole body
+live_expect "--split-dir: two call files" 2 "$(find "$W/split" -name '*.pcap' | wc -l | tr -d ' ')"
+for f in "$W"/split/*.pcap; do
+    [ -f "$f" ] || continue
+    "$SIPWHY" history -f json "$f" >"$f.json" 2>"$f.err" || live_fail "history of $f failed: $(cat "$f.err")"
+    live_expect "--split-dir $(basename "$f"): its call's messages" yes "$(python3 -c 'import json,sys
+k = lambda f: [(o["method"], o["status"], o["call_id"], o["src_ip"], o["dst_ip"]) for o in map(json.loads, open(f))]
+mine = k(sys.argv[2])
+ref = [r for r in k(sys.argv[1]) if mine and r[2] == mine[0][2]]
+print("yes" if mine == ref and len(mine) == 6 else "no: %r" % mine)' "$W/ref.json" "$f.json")"
+    live_expect "--split-dir $(basename "$f"): one packet a message, none a fragment" "6 0"         "$(tshark -n -r "$f" 2>/dev/null | wc -l | tr -d ' ') $(tshark -n -r "$f" -Y 'ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fraghdr' 2>/dev/null | wc -l | tr -d ' ')"
+    for what in INVITE 200; do
+        n=$("$SIPWHY" history -f tsv "$f" |
+            awk -F '\t' -v w="$what" 'NR > 1 && ($8 == w || ($9 == w && $12 == "INVITE")) { print $1; exit }')
+        [ -n "$n" ] || { live_expect "--split-dir $(basename "$f"): a $what" yes no; continue; }
+        live_expect "--split-dir $(basename "$f"): the $what's body ends as sent" 1 \
+            "$("$SIPWHY" show "$f" "$n" | grep -c 'a=x-sipwhy-end:')"
+    done
+done
+live_expect_done "sipwhy live --split-dir"
 live_log "PASS ($(live_elapsed) s)"
 exit 0
