@@ -5,7 +5,8 @@
  * stages as a capture file. Lines are flushed one by one, for piping.
  *
  * With --split-dir every INVITE call also gets a pcap of its own (SIP and
- * RTP) once it is over (split.c). Still to come: several interfaces,
+ * RTP) once it is over (split.c); --show findings runs the diagnosis again
+ * now and then and prints what is new. Still to come: several interfaces,
  * eviction of finished calls, the TUI.
  */
 #define _GNU_SOURCE
@@ -21,6 +22,7 @@
 
 #include "../capture/capture.h"
 #include "../correlate/correlate.h"
+#include "../diagnose/diagnose.h"
 #include "../media/media.h"
 #include "../query/query.h"
 #include "../trace/trace.h"
@@ -33,7 +35,9 @@ static const char usage[] =
     "  -i, --interface IFACE  the interface (any: all of them); needs capture rights\n"
     "      --show WHAT        calls (default): one line per call when it ends, the\n"
     "                         calls still going when the capture stops at the end;\n"
-    "                         messages: one line per SIP message as it arrives\n"
+    "                         messages: one line per SIP message as it arrives;\n"
+    "                         findings: what `diagnose` finds, a call's findings once\n"
+    "                         it is over, the rest at the stop (exit 1 if an error)\n"
     "  -f, --format FMT       text (default) or json (JSON Lines, one object per line)\n"
     "  -w, --write FILE       also write every captured packet to FILE (pcap); FILE may\n"
     "                         hold strftime conversions (sip-%Y%m%d-%H%M%S.pcap)\n"
@@ -64,7 +68,14 @@ typedef struct lctx {
     const sw_trace *t;
     sw_corr *corr;
     sw_query *q;
-    bool show_calls;
+    bool show_calls, show_findings;
+    /* --show findings: the diagnosis is run again now and then (see
+     * findings_run), printing what was not printed before */
+    const sw_media *media;
+    uint64_t *fseen;      /* hashes of the findings printed (0 = empty slot) */
+    size_t fseen_cap, fseen_n;
+    int64_t diag_last, diag_due; /* capture times: last run, next run wanted (0 none) */
+    uint64_t findings_printed, findings_errors;
     uint64_t count, seen;
     bool *printed; /* per call: its line was printed */
     size_t printed_cap;
@@ -100,6 +111,97 @@ static bool call_over(const sw_call *k)
     }
 }
 
+/* ---- --show findings ---------------------------------------------------- */
+
+#define DIAG_GRACE_NS 2000000000ll  /* after a call is over: its last messages */
+#define DIAG_PERIOD_NS 10000000000ll /* at least this often while traffic flows */
+#define DIAG_SETTLE_NS 32000000000ll /* non-INVITE usages: every transaction done (64*T1) */
+
+/* Adds h to the set of printed findings; false when it was there. */
+static bool fseen_add(lctx *l, uint64_t h)
+{
+    if (!h)
+        h = 1;
+    if ((l->fseen_n + 1) * 2 > l->fseen_cap) {
+        size_t nc = l->fseen_cap ? l->fseen_cap * 2 : 256;
+        uint64_t *ns = calloc(nc, sizeof *ns);
+        if (!ns) {
+            l->oom = 1;
+            return false;
+        }
+        for (size_t i = 0; i < l->fseen_cap; i++) {
+            if (!l->fseen[i])
+                continue;
+            size_t j = l->fseen[i] & (nc - 1);
+            while (ns[j])
+                j = (j + 1) & (nc - 1);
+            ns[j] = l->fseen[i];
+        }
+        free(l->fseen);
+        l->fseen = ns;
+        l->fseen_cap = nc;
+    }
+    size_t j = h & (l->fseen_cap - 1);
+    while (l->fseen[j]) {
+        if (l->fseen[j] == h)
+            return false;
+        j = (j + 1) & (l->fseen_cap - 1);
+    }
+    l->fseen[j] = h;
+    l->fseen_n++;
+    return true;
+}
+
+/* A finding about this call can be printed: nothing more will change it. */
+static bool call_settled(const lctx *l, uint32_t call, int64_t now_ns, bool final)
+{
+    const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
+    if (final || !k)
+        return true;
+    const sw_msg *last = sw_trace_get(l->t, k->last);
+    int64_t quiet = last ? now_ns - last->ts_ns : 0;
+    if (k->kind == SW_CALL_INVITE)
+        return call_over(k) && quiet >= DIAG_GRACE_NS;
+    return quiet >= DIAG_SETTLE_NS;
+}
+
+/* Runs the diagnosis on the model so far and prints the findings not printed
+ * before whose call is settled (all of them when final). */
+static void findings_run(lctx *l, int64_t now_ns, bool final)
+{
+    sw_corr_finish(l->corr, now_ns);
+    sw_diag *d = sw_diag_new(l->t, l->corr, l->ro.lang);
+    if (!d) {
+        l->oom = 1;
+        return;
+    }
+    if (l->media)
+        sw_diag_set_media(d, l->media);
+    if (sw_diag_run(d, NULL)) {
+        sw_diag_free(d);
+        l->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < sw_diag_count(d); i++) {
+        const sw_finding *x = sw_diag_finding(d, i);
+        if (!call_settled(l, x->call, now_ns, final))
+            continue;
+        uint64_t h = sw_hash(x->id, strlen(x->id)) ^ (x->key * 0x9E3779B97F4A7C15ull) ^
+                     ((uint64_t)x->call << 17);
+        if (!fseen_add(l, h))
+            continue;
+        sw_render_finding(stdout, &l->ro, l->t, l->corr, x);
+        if (l->ro.format != SW_FMT_JSON)
+            putc('\n', stdout);
+        l->findings_printed++;
+        l->findings_errors += x->severity == SW_SEV_ERROR;
+    }
+    fflush(stdout);
+    sw_diag_free(d);
+    l->diag_last = now_ns;
+    l->diag_due = 0;
+}
+
 static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
 {
     lctx *l = ud;
@@ -115,7 +217,18 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
             sw_split_over(l->split, call, m->ts_ns);
         sw_split_tick(l->split, m->ts_ns);
     }
-    if (l->show_calls) {
+    if (l->show_findings) {
+        uint32_t call = sw_corr_msg_call(l->corr, number);
+        const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
+        if (!l->diag_last)
+            l->diag_last = m->ts_ns;
+        if (k && call_over(k) && !l->diag_due)
+            l->diag_due = m->ts_ns + DIAG_GRACE_NS;
+        if ((l->diag_due && m->ts_ns >= l->diag_due) || m->ts_ns - l->diag_last >= DIAG_PERIOD_NS)
+            findings_run(l, m->ts_ns, false);
+        if (l->oom)
+            return 1;
+    } else if (l->show_calls) {
         uint32_t call = sw_corr_msg_call(l->corr, number);
         if (call != SW_NONE) {
             if (call >= l->printed_cap) {
@@ -197,12 +310,13 @@ int sw_cmd_live(int argc, char **argv)
         switch (c) {
         case 'i': iface = optarg; break;
         case O_SHOW:
+            l.show_calls = l.show_findings = false;
             if (!strcmp(optarg, "calls"))
                 l.show_calls = true;
-            else if (!strcmp(optarg, "messages"))
-                l.show_calls = false;
-            else {
-                sw_cli_error("live: --show takes calls or messages, not '%s'", optarg);
+            else if (!strcmp(optarg, "findings"))
+                l.show_findings = true;
+            else if (strcmp(optarg, "messages")) {
+                sw_cli_error("live: --show takes calls, messages or findings, not '%s'", optarg);
                 return SW_EXIT_USAGE;
             }
             break;
@@ -289,7 +403,7 @@ int sw_cmd_live(int argc, char **argv)
             return SW_EXIT_USAGE;
         }
     }
-    if (where && l.show_calls) {
+    if (where && (l.show_calls || l.show_findings)) {
         sw_cli_error("live: --where applies to --show messages");
         return SW_EXIT_USAGE;
     }
@@ -361,7 +475,7 @@ int sw_cmd_live(int argc, char **argv)
     /* Per-call files need the RTP: the media stage, with a hook into them. */
     sw_trace_opts to = *sw_cli_trace_opts();
     sw_media *media = NULL;
-    if (split_dir) {
+    if (split_dir || l.show_findings) { /* the media rules need the RTP */
         sw_media_opts mo;
         memset(&mo, 0, sizeof mo);
         mo.on_rtp = on_rtp;
@@ -384,6 +498,7 @@ int sw_cmd_live(int argc, char **argv)
         return SW_EXIT_USAGE;
     }
     l.t = t;
+    l.media = media;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -395,7 +510,7 @@ int sw_cmd_live(int argc, char **argv)
         alarm((unsigned)duration);
     if (l.show_calls)
         sw_render_calls_begin(stdout, &l.ro);
-    else
+    else if (!l.show_findings)
         sw_render_history_begin(stdout, &l.ro);
     fflush(stdout);
     int trc = sw_trace_read(t, cs, sink, &l);
@@ -408,6 +523,13 @@ int sw_cmd_live(int argc, char **argv)
     if (sw_capset_failed(cs)) {
         sw_cli_error("live: %s: %s", iface, sw_capture_error(sw_capset_get(cs, 0)));
         rc = SW_EXIT_USAGE;
+    }
+    if (l.show_findings && !l.oom) {
+        findings_run(&l, 0, true);
+        if (l.oom) {
+            sw_cli_error("out of memory in the diagnosis after %zu messages", sw_trace_count(t));
+            rc = SW_EXIT_USAGE;
+        }
     }
     sw_corr_finish(l.corr, 0);
     if (l.split)
@@ -450,10 +572,17 @@ int sw_cmd_live(int argc, char **argv)
         if (ss->failed)
             rc = SW_EXIT_USAGE;
     }
+    if (l.show_findings) {
+        fprintf(stderr, "live: %" PRIu64 " findings (%" PRIu64 " errors)\n", l.findings_printed,
+                l.findings_errors);
+        if (l.findings_errors && rc == SW_EXIT_OK)
+            rc = SW_EXIT_PROBLEMS;
+    }
     if (have && (drop || ifdrop))
         sw_cli_warn("packets were dropped before sipwhy saw them: messages may be missing");
     rc = sw_cli_finish_output(rc);
     free(l.printed);
+    free(l.fseen);
     sw_split_free(l.split);
     sw_corr_free(l.corr);
     sw_media_free(media);

@@ -1218,6 +1218,9 @@ static bool response_seen(sw_corr *c, uint64_t number, const sw_msg *m, const sw
     sw_txn *x = &c->txr[tx].t;
     int code = s->status;
     bool retrans = false;
+    /* sw_corr_finish() in the middle of a live capture may have called it
+     * unanswered; an answer says otherwise. */
+    x->flags &= (uint16_t)~SW_TXF_TIMEOUT;
     if (code < 200) {
         if (!x->first_prov)
             x->first_prov = number;

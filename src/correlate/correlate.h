@@ -222,7 +222,9 @@ void sw_corr_free(sw_corr *c);
  * SW_ENOMEM. The model numbers messages in 32 bits: messages past
  * SW_CORR_MAX_MSGS are counted in sw_corr_over_limit() and left out. `sip` is the message's parse; slices must point into m->data. */
 int sw_corr_add(sw_corr *c, uint64_t number, const sw_msg *m, const sw_sip_msg *sip);
-/* End of input: settles states (ongoing calls, timeouts) at time now_ns. */
+/* End of input: settles states (ongoing calls, timeouts) at time now_ns.
+ * May be called again after more messages (live capture): an answer that
+ * comes later clears a transaction's timeout. */
 void sw_corr_finish(sw_corr *c, int64_t now_ns);
 
 size_t sw_corr_ncalls(const sw_corr *c);

@@ -120,6 +120,78 @@ static void text_wrapped(FILE *f, const char *label, size_t label_w, const char 
     putc('\n', f);
 }
 
+/* One finding as a JSON object (no newline): what `diagnose -f json` lists
+ * and `live --show findings -f json` prints a line each. */
+static void finding_json(FILE *f, const sw_corr *c, const sw_finding *x)
+{
+    fprintf(f, "{\"id\":\"%s\",\"severity\":\"%s\",\"title\":", x->id,
+            sw_severity_name((sw_severity)x->severity));
+    sw_json_cstr(f, x->title);
+    fputs(",\"cause\":", f);
+    sw_json_cstr(f, x->cause);
+    fputs(",\"impact\":", f);
+    sw_json_cstr(f, x->impact);
+    fputs(",\"advice\":", f);
+    sw_json_cstr(f, x->advice);
+    fputs(",\"call\":", f);
+    const sw_call *k = x->call != SW_NONE ? sw_corr_call(c, x->call) : NULL;
+    if (k) {
+        fprintf(f, "%" PRIu32 ",\"call_id\":", x->call + 1);
+        sw_json_str(f, sw_corr_call_id(c, k));
+    } else {
+        fputs("null,\"call_id\":null", f);
+    }
+    fputs(",\"evidence\":[", f);
+    for (uint32_t e = 0; e < x->nevidence; e++) {
+        fprintf(f, "%s{\"number\":%" PRIu64 ",\"note\":", e ? "," : "", x->evidence[e].number);
+        sw_json_cstr(f, x->evidence[e].note);
+        putc('}', f);
+    }
+    fprintf(f, "],\"more_evidence\":%" PRIu32 "}", x->more_evidence);
+}
+
+/* One finding as the text report's block. */
+static void finding_text(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_finding *x)
+{
+    static const char *col[] = {"\033[36m", "\033[33m", "\033[31m"};
+    sw_kb_lang lang = o->lang;
+    if (o->color)
+        fputs(col[x->severity % 3], f);
+    fprintf(f, "[%s] %s", sw_severity_name((sw_severity)x->severity), x->id);
+    if (o->color)
+        fputs("\033[0m", f);
+    if (x->call != SW_NONE)
+        fprintf(f, "  (%s #%" PRIu32 ")", L(lang, "call", "вызов"), x->call + 1);
+    putc('\n', f);
+    fputs("  ", f);
+    sw_text_safe(f, sw_str_cstr(x->title), false);
+    putc('\n', f);
+    size_t lw = lang == SW_KB_RU ? 12 : 8;
+    text_wrapped(f, L(lang, "why:", "почему:"), lw, x->cause, 96);
+    text_wrapped(f, L(lang, "impact:", "итог:"), lw, x->impact, 96);
+    text_wrapped(f, L(lang, "do:", "что делать:"), lw, x->advice, 96);
+    fputs(L(lang, "  evidence:\n", "  доказательства:\n"), f);
+    for (uint32_t e = 0; e < x->nevidence; e++) {
+        uint64_t n = x->evidence[e].number;
+        const sw_msg *m = sw_trace_get(t, n);
+        char tb[48], sb[64], db[64], lb[64];
+        if (!m)
+            continue;
+        sw_render_time(m->ts_ns, false, tb, sizeof tb);
+        ep_str(sb, sizeof sb, sw_trace_endpoint(t, m->src));
+        ep_str(db, sizeof db, sw_trace_endpoint(t, m->dst));
+        msg_label(t, n, lb, sizeof lb);
+        fprintf(f, "    #%-5" PRIu64 " %s  %s -> %s  ", n, tb, sb, db);
+        sw_text_safe(f, sw_str_cstr(lb), false);
+        fputs("  -- ", f);
+        sw_text_safe(f, sw_str_cstr(x->evidence[e].note), false);
+        putc('\n', f);
+    }
+    if (x->more_evidence)
+        fprintf(f, "    (+%" PRIu32 " %s)\n", x->more_evidence,
+                L(lang, "more occurrences", "ещё случаев"));
+}
+
 void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
                          const struct sw_diag *d, const char *const *inputs, size_t ninputs,
                          const bool *keep)
@@ -183,31 +255,10 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
             const sw_finding *x = sw_diag_finding(d, i);
             if (keep && !keep[i])
                 continue;
-            fprintf(f, "%s{\"id\":\"%s\",\"severity\":\"%s\",\"title\":", ff ? "" : ",", x->id,
-                    sw_severity_name((sw_severity)x->severity));
+            if (!ff)
+                putc(',', f);
             ff = false;
-            sw_json_cstr(f, x->title);
-            fputs(",\"cause\":", f);
-            sw_json_cstr(f, x->cause);
-            fputs(",\"impact\":", f);
-            sw_json_cstr(f, x->impact);
-            fputs(",\"advice\":", f);
-            sw_json_cstr(f, x->advice);
-            fputs(",\"call\":", f);
-            const sw_call *k = x->call != SW_NONE ? sw_corr_call(c, x->call) : NULL;
-            if (k) {
-                fprintf(f, "%" PRIu32 ",\"call_id\":", x->call + 1);
-                sw_json_str(f, sw_corr_call_id(c, k));
-            } else {
-                fputs("null,\"call_id\":null", f);
-            }
-            fputs(",\"evidence\":[", f);
-            for (uint32_t e = 0; e < x->nevidence; e++) {
-                fprintf(f, "%s{\"number\":%" PRIu64 ",\"note\":", e ? "," : "", x->evidence[e].number);
-                sw_json_cstr(f, x->evidence[e].note);
-                putc('}', f);
-            }
-            fprintf(f, "],\"more_evidence\":%" PRIu32 "}", x->more_evidence);
+            finding_json(f, c, x);
         }
         fputs("]}\n", f);
         return;
@@ -267,46 +318,22 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
     }
     fprintf(f, "%zu %s, %zu %s, %zu %s\n", ne, L(lang, "errors", "ошибок"), nw,
             L(lang, "warnings", "предупреждений"), ni, L(lang, "notes", "замечаний"));
-    static const char *col[] = {"\033[36m", "\033[33m", "\033[31m"};
     for (size_t i = 0; i < sw_diag_count(d); i++) {
         const sw_finding *x = sw_diag_finding(d, i);
         if (keep && !keep[i])
             continue;
         putc('\n', f);
-        if (o->color)
-            fputs(col[x->severity % 3], f);
-        fprintf(f, "[%s] %s", sw_severity_name((sw_severity)x->severity), x->id);
-        if (o->color)
-            fputs("\033[0m", f);
-        if (x->call != SW_NONE)
-            fprintf(f, "  (%s #%" PRIu32 ")", L(lang, "call", "вызов"), x->call + 1);
+        finding_text(f, o, t, x);
+    }
+}
+
+void sw_render_finding(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
+                       const sw_finding *x)
+{
+    if (o->format == SW_FMT_JSON) {
+        finding_json(f, c, x);
         putc('\n', f);
-        fputs("  ", f);
-        sw_text_safe(f, sw_str_cstr(x->title), false);
-        putc('\n', f);
-        size_t lw = lang == SW_KB_RU ? 12 : 8;
-        text_wrapped(f, L(lang, "why:", "почему:"), lw, x->cause, 96);
-        text_wrapped(f, L(lang, "impact:", "итог:"), lw, x->impact, 96);
-        text_wrapped(f, L(lang, "do:", "что делать:"), lw, x->advice, 96);
-        fputs(L(lang, "  evidence:\n", "  доказательства:\n"), f);
-        for (uint32_t e = 0; e < x->nevidence; e++) {
-            uint64_t n = x->evidence[e].number;
-            const sw_msg *m = sw_trace_get(t, n);
-            char tb[48], sb[64], db[64], lb[64];
-            if (!m)
-                continue;
-            sw_render_time(m->ts_ns, false, tb, sizeof tb);
-            ep_str(sb, sizeof sb, sw_trace_endpoint(t, m->src));
-            ep_str(db, sizeof db, sw_trace_endpoint(t, m->dst));
-            msg_label(t, n, lb, sizeof lb);
-            fprintf(f, "    #%-5" PRIu64 " %s  %s -> %s  ", n, tb, sb, db);
-            sw_text_safe(f, sw_str_cstr(lb), false);
-            fputs("  -- ", f);
-            sw_text_safe(f, sw_str_cstr(x->evidence[e].note), false);
-            putc('\n', f);
-        }
-        if (x->more_evidence)
-            fprintf(f, "    (+%" PRIu32 " %s)\n", x->more_evidence,
-                    L(lang, "more occurrences", "ещё случаев"));
+    } else {
+        finding_text(f, o, t, x);
     }
 }

@@ -64,6 +64,11 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
 /* ---- diagnosis ---------------------------------------------------------- */
 
 struct sw_diag;
+struct sw_finding;
+/* One finding: text, the report's block for it; json, the object the
+ * report's "findings" array holds, on a line of its own (JSON Lines). */
+void sw_render_finding(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
+                       const struct sw_finding *x);
 /* The diagnosis report: summary, linked conversations, findings (those with
  * keep[i] set, or all when keep is NULL). */
 void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
