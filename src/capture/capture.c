@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,7 +504,7 @@ static volatile sig_atomic_t live_stop, live_rotate;
 void sw_capture_request_rotate(void) { live_rotate = 1; }
 /* Open live handles, so that a stop request (from a signal handler) can break
  * a read that is waiting: pcap_breakloop() is async-signal-safe. */
-static pcap_t *volatile live_handles[8];
+static pcap_t *volatile live_handles[SW_CAPTURE_MAX_LIVE];
 
 void sw_capture_request_stop(void)
 {
@@ -632,43 +633,55 @@ int sw_capture_live_stats(const sw_capture *c, uint64_t *received, uint64_t *dro
     return 0;
 }
 
+/* One read: 1 a packet, 0 none yet (the read timeout, or nothing waiting
+ * in non-blocking mode), 2 a stop was requested, or a negative sw_err. */
+static int live_read(sw_capture *c, sw_packet *p)
+{
+    if (live_stop)
+        return 2;
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    int rc = pcap_next_ex(c->live, &h, &d);
+    if (rc == 0)
+        return 0;
+    if (rc == PCAP_ERROR_BREAK)
+        return 2;
+    if (rc < 0) {
+        snprintf(c->err, sizeof c->err, "%s", pcap_geterr(c->live));
+        return SW_EIO;
+    }
+    p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000ll +
+               (int64_t)h->ts.tv_usec * (c->nsec ? 1 : 1000);
+    if (c->dump) {
+        /* -G, -C or SIGHUP: the next file starts with this packet */
+        uint64_t rec = 16 + (uint64_t)h->caplen;
+        if (live_rotate || (c->dump_every_ns && p->ts_ns - c->dump_since >= c->dump_every_ns) ||
+            (c->dump_max && c->dump_bytes > 24 && c->dump_bytes + rec > c->dump_max)) {
+            live_rotate = 0;
+            char e[300];
+            if (dump_open(c, p->ts_ns, e, sizeof e))
+                fprintf(stderr, "sipwhy: warning: rotating the capture file: %s (writing on)\n", e);
+        }
+        pcap_dump((u_char *)c->dump, h, d);
+        pcap_dump_flush(c->dump);
+        c->dump_bytes += rec;
+    }
+    p->data = d;
+    p->caplen = h->caplen;
+    p->origlen = h->len;
+    p->linktype = c->pcap_linktype;
+    p->frame = ++c->frames;
+    p->stable = false;
+    p->input = 0;
+    return 1;
+}
+
 static int next_live(sw_capture *c, sw_packet *p)
 {
     for (;;) {
-        if (live_stop)
-            return 0;
-        struct pcap_pkthdr *h;
-        const u_char *d;
-        int rc = pcap_next_ex(c->live, &h, &d);
-        if (rc == 0)
-            continue; /* the read timeout: look at the stop flag again */
-        if (rc == PCAP_ERROR_BREAK)
-            return 0;
-        if (rc < 0) {
-            snprintf(c->err, sizeof c->err, "%s", pcap_geterr(c->live));
-            return SW_EIO;
-        }
-        p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000ll +
-                   (int64_t)h->ts.tv_usec * (c->nsec ? 1 : 1000);
-        if (c->dump) {
-            /* -G, -C or SIGHUP: the next file starts with this packet */
-            uint64_t rec = 16 + (uint64_t)h->caplen;
-            if (live_rotate || (c->dump_every_ns && p->ts_ns - c->dump_since >= c->dump_every_ns) ||
-                (c->dump_max && c->dump_bytes > 24 && c->dump_bytes + rec > c->dump_max)) {
-                live_rotate = 0;
-                char e[300];
-                if (dump_open(c, p->ts_ns, e, sizeof e))
-                    fprintf(stderr, "sipwhy: warning: rotating the capture file: %s (writing on)\n", e);
-            }
-            pcap_dump((u_char *)c->dump, h, d);
-            pcap_dump_flush(c->dump);
-            c->dump_bytes += rec;
-        }
-        p->data = d;
-        p->caplen = h->caplen;
-        p->origlen = h->len;
-        p->linktype = c->pcap_linktype;
-        return 1;
+        int rc = live_read(c, p);
+        if (rc != 0) /* 0: the read timeout, look at the stop flag again */
+            return rc == 2 ? 0 : rc;
     }
 }
 
@@ -682,11 +695,6 @@ int sw_capture_next(sw_capture *c, sw_packet *p)
         int lr = next_live(c, p);
         if (lr < 0)
             c->failed = lr;
-        if (lr == 1) {
-            p->frame = ++c->frames;
-            p->stable = false;
-            p->input = 0;
-        }
         return lr;
     }
     int rc = c->fmt == FMT_PCAP ? next_pcap(c, p) : next_pcapng(c, p);
@@ -716,6 +724,10 @@ struct sw_capset {
     size_t *heap; /* indexes into in[], min-heap on head.ts_ns */
     size_t nheap;
     bool primed;
+    /* several live interfaces: read as packets come (no time merge: a quiet
+     * interface must not hold the others back), polled together */
+    struct pollfd *fds;
+    size_t rr; /* the interface to look at first next time */
 };
 
 static bool heap_less(const sw_capset *s, size_t a, size_t b)
@@ -744,22 +756,89 @@ static void heap_down(sw_capset *s, size_t i)
 int sw_capset_open_live(sw_capset **out, const char *ifname, const char *bpf, char *err,
                         size_t errlen)
 {
+    return sw_capset_open_live_n(out, &ifname, 1, bpf, err, errlen);
+}
+
+int sw_capset_open_live_n(sw_capset **out, const char *const *ifnames, size_t n, const char *bpf,
+                          char *err, size_t errlen)
+{
     *out = NULL;
+    if (!n || n > SW_CAPTURE_MAX_LIVE)
+    {
+        snprintf(err, errlen, "%zu interfaces: at most %d at once", n, SW_CAPTURE_MAX_LIVE);
+        return SW_EINVAL;
+    }
     sw_capset *s = calloc(1, sizeof *s);
-    if (!s || !(s->in = calloc(1, sizeof *s->in)) || !(s->heap = calloc(1, sizeof *s->heap))) {
-        if (s)
+    if (!s || !(s->in = calloc(n, sizeof *s->in)) || !(s->heap = calloc(n, sizeof *s->heap)) ||
+        (n > 1 && !(s->fds = calloc(n, sizeof *s->fds)))) {
+        if (s) {
             free(s->in);
+            free(s->heap);
+        }
         free(s);
         return fail(err, errlen, SW_ENOMEM, "out of memory");
     }
-    s->n = 1;
-    int rc = sw_capture_open_live(&s->in[0].cap, ifname, bpf, err, errlen);
-    if (rc) {
-        sw_capset_close(s);
-        return rc;
+    s->n = n;
+    for (size_t i = 0; i < n; i++) {
+        char e[400];
+        int rc = sw_capture_open_live(&s->in[i].cap, ifnames[i], bpf, e, sizeof e);
+        if (!rc && n > 1) {
+            char pe[PCAP_ERRBUF_SIZE];
+            pcap_t *h = s->in[i].cap->live;
+            s->fds[i].fd = pcap_get_selectable_fd(h);
+            s->fds[i].events = POLLIN;
+            if (s->fds[i].fd < 0 || pcap_setnonblock(h, 1, pe) < 0) {
+                snprintf(e, sizeof e, "cannot wait on it together with other interfaces");
+                rc = SW_EIO;
+            }
+        }
+        if (rc) {
+            if (n > 1)
+                snprintf(err, errlen, "%s: %s", ifnames[i], e);
+            else
+                snprintf(err, errlen, "%s", e);
+            sw_capset_close(s);
+            return rc;
+        }
     }
     *out = s;
     return 0;
+}
+
+/* Several live interfaces: the next packet from any of them. */
+static int next_live_n(sw_capset *s, sw_packet *p)
+{
+    for (;;) {
+        size_t open = 0;
+        for (size_t k = 0; k < s->n; k++) {
+            size_t i = (s->rr + k) % s->n;
+            capin *in = &s->in[i];
+            if (in->failed)
+                continue;
+            open++;
+            int rc = live_read(in->cap, p);
+            if (rc == 2)
+                return 0;
+            if (rc < 0) {
+                /* this interface is gone (its error is kept); the others go on */
+                in->cap->failed = rc;
+                in->failed = true;
+                s->fds[i].fd = -1;
+                continue;
+            }
+            if (rc == 1) {
+                s->rr = i + 1;
+                p->input = (uint32_t)i;
+                in->packets++;
+                return 1;
+            }
+        }
+        if (!open || live_stop)
+            return 0;
+        /* nothing waiting: sleep until an interface has packets, a signal
+         * (a stop request interrupts the wait) or 100 ms pass */
+        poll(s->fds, (nfds_t)s->n, 100);
+    }
 }
 
 int sw_capset_open(sw_capset **out, const char *const *paths, size_t n, char *err, size_t errlen)
@@ -809,6 +888,8 @@ static bool pull(sw_capset *s, size_t i)
 
 int sw_capset_next(sw_capset *s, sw_packet *p)
 {
+    if (s->fds)
+        return next_live_n(s, p);
     if (!s->primed) {
         s->primed = true;
         for (size_t i = 0; i < s->n; i++)
@@ -850,5 +931,6 @@ void sw_capset_close(sw_capset *s)
         sw_capture_close(s->in[i].cap);
     free(s->in);
     free(s->heap);
+    free(s->fds);
     free(s);
 }

@@ -118,6 +118,15 @@ int sw_capset_next(sw_capset *s, sw_packet *p);
 /* A set of one live interface (sw_capture_open_live). */
 int sw_capset_open_live(sw_capset **out, const char *ifname, const char *bpf, char *err,
                         size_t errlen);
+/* A set of n live interfaces (at most SW_CAPTURE_MAX_LIVE), each with the
+ * BPF filter. With more than one, sw_capset_next() hands packets out as they
+ * arrive (an idle interface holds nothing back; order across interfaces is
+ * arrival order, not a timestamp merge) and an interface that fails ends
+ * alone (sw_capset_input_failed) while the others go on. On failure, err
+ * names the interface. */
+#define SW_CAPTURE_MAX_LIVE 8
+int sw_capset_open_live_n(sw_capset **out, const char *const *ifnames, size_t n, const char *bpf,
+                          char *err, size_t errlen);
 size_t sw_capset_count(const sw_capset *s);
 sw_capture *sw_capset_get(const sw_capset *s, size_t i);
 /* Number of inputs that ended on an error (their texts via sw_capture_error),

@@ -6,8 +6,9 @@
  *
  * With --split-dir every INVITE call also gets a pcap of its own (SIP and
  * RTP) once it is over (split.c); --show findings runs the diagnosis again
- * now and then and prints what is new. Still to come: several interfaces,
- * eviction of finished calls, the TUI.
+ * now and then and prints what is new. Several -i read every interface as
+ * packets come (capture.c polls them together). Still to come: eviction of
+ * finished calls, the TUI.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -32,7 +33,8 @@ static const char usage[] =
     "usage: sipwhy live -i IFACE [OPTIONS] [BPF FILTER...]\n"
     "Capture on a network interface and show SIP as it happens.\n"
     "\n"
-    "  -i, --interface IFACE  the interface (any: all of them); needs capture rights\n"
+    "  -i, --interface IFACE  the interface (any: all of them); needs capture rights;\n"
+    "                         several -i (up to 8) capture on each of them\n"
     "      --show WHAT        calls (default): one line per call when it ends, the\n"
     "                         calls still going when the capture stops at the end;\n"
     "                         messages: one line per SIP message as it arrives;\n"
@@ -300,7 +302,9 @@ int sw_cmd_live(int argc, char **argv)
     l.show_calls = true;
     l.ro.explain = true;
     l.ro.lang = (sw_kb_lang)sw_cli_default_lang();
-    const char *iface = NULL, *wfile = NULL, *where = NULL, *split_dir = NULL;
+    const char *ifaces[SW_CAPTURE_MAX_LIVE];
+    size_t nif = 0;
+    const char *wfile = NULL, *where = NULL, *split_dir = NULL;
     uint64_t duration = 0, rotate = 0, file_size = 0;
     optind = 1;
     opterr = 0;
@@ -308,7 +312,13 @@ int sw_cmd_live(int argc, char **argv)
     /* "+": options come first; the words after them are the BPF filter */
     while ((c = getopt_long(argc, argv, "+:i:f:w:c:u:G:C:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': iface = optarg; break;
+        case 'i':
+            if (nif == SW_CAPTURE_MAX_LIVE) {
+                sw_cli_error("live: at most %d interfaces (-i) at once", SW_CAPTURE_MAX_LIVE);
+                return SW_EXIT_USAGE;
+            }
+            ifaces[nif++] = optarg;
+            break;
         case O_SHOW:
             l.show_calls = l.show_findings = false;
             if (!strcmp(optarg, "calls"))
@@ -388,7 +398,17 @@ int sw_cmd_live(int argc, char **argv)
             return SW_EXIT_USAGE;
         }
     }
-    if (!iface) {
+    if (nif > 1 && wfile) {
+        sw_cli_error("live: -w with several interfaces is not supported yet (a pcap file has one "
+                     "link type): capture with -i any, or one -i");
+        return SW_EXIT_USAGE;
+    }
+    /* the interfaces as one name for messages: "eth0" or "eth0,eth1" */
+    char iface[SW_CAPTURE_MAX_LIVE * 64] = "";
+    for (size_t i = 0; i < nif; i++)
+        snprintf(iface + strlen(iface), sizeof iface - strlen(iface), "%s%s", i ? "," : "",
+                 ifaces[i]);
+    if (!nif) {
         sw_cli_error("live: no interface: give -i IFACE (any for all; see sipwhy live --help)");
         return SW_EXIT_USAGE;
     }
@@ -434,7 +454,7 @@ int sw_cmd_live(int argc, char **argv)
 
     sw_capset *cs;
     char err[512];
-    rc = sw_capset_open_live(&cs, iface, bpf, err, sizeof err);
+    rc = sw_capset_open_live_n(&cs, ifaces, nif, bpf, err, sizeof err);
     free(bpf);
     if (rc) {
         sw_query_free(l.q);
@@ -520,9 +540,11 @@ int sw_cmd_live(int argc, char **argv)
         sw_cli_error("out of memory after %zu messages", sw_trace_count(t));
         rc = SW_EXIT_USAGE;
     }
-    if (sw_capset_failed(cs)) {
-        sw_cli_error("live: %s: %s", iface, sw_capture_error(sw_capset_get(cs, 0)));
-        rc = SW_EXIT_USAGE;
+    for (size_t i = 0; i < nif; i++) {
+        if (sw_capset_input_failed(cs, i) || (nif == 1 && sw_capset_failed(cs))) {
+            sw_cli_error("live: %s: %s", ifaces[i], sw_capture_error(sw_capset_get(cs, i)));
+            rc = SW_EXIT_USAGE;
+        }
     }
     if (l.show_findings && !l.oom) {
         findings_run(&l, 0, true);
@@ -545,15 +567,20 @@ int sw_cmd_live(int argc, char **argv)
         }
     }
     fflush(stdout);
-    uint64_t recv = 0, drop = 0, ifdrop = 0;
-    bool have = sw_capture_live_stats(sw_capset_get(cs, 0), &recv, &drop, &ifdrop) == 0;
     const sw_trace_stats *st = sw_trace_stats_get(t);
     fprintf(stderr,
             "live: %s: %" PRIu64 " packets, %" PRIu64 " SIP messages, %zu calls", iface,
             st->packets, st->messages, sw_corr_ncalls(l.corr));
-    if (have)
-        fprintf(stderr, "; libpcap: %" PRIu64 " received, %" PRIu64 " dropped by the kernel, %" PRIu64
-                " by the interface", recv, drop, ifdrop);
+    bool dropped = false;
+    for (size_t i = 0; i < nif; i++) {
+        uint64_t recv = 0, drop = 0, ifdrop = 0;
+        if (sw_capture_live_stats(sw_capset_get(cs, i), &recv, &drop, &ifdrop))
+            continue;
+        fprintf(stderr, "%s%s%s%" PRIu64 " received, %" PRIu64 " dropped by the kernel, %" PRIu64
+                " by the interface", i ? "; " : "; libpcap: ", nif > 1 ? ifaces[i] : "",
+                nif > 1 ? " " : "", recv, drop, ifdrop);
+        dropped |= drop || ifdrop;
+    }
     fputc('\n', stderr);
     if (l.split) {
         const sw_split_stats *ss = sw_split_get_stats(l.split);
@@ -578,7 +605,7 @@ int sw_cmd_live(int argc, char **argv)
         if (l.findings_errors && rc == SW_EXIT_OK)
             rc = SW_EXIT_PROBLEMS;
     }
-    if (have && (drop || ifdrop))
+    if (dropped)
         sw_cli_warn("packets were dropped before sipwhy saw them: messages may be missing");
     rc = sw_cli_finish_output(rc);
     free(l.printed);
