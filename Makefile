@@ -24,7 +24,9 @@ OPT      ?= -O2 -g
 CFLAGS   ?= $(OPT)
 ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) $(SANFLAGS) -Isrc -I$(BUILD)/gen \
              -DSW_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# ncursesw (the TUI) is linked, its flags are not passed to every file: its
+# pkg-config --cflags sets _XOPEN_SOURCE for all of them.
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(shell pkg-config --libs ncursesw 2>/dev/null) -lm
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 

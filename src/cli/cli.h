@@ -179,6 +179,7 @@ int sw_cmd_stats(int, char **);
 int sw_cmd_diagnose(int argc, char **argv);
 int sw_cmd_rtp(int argc, char **argv);
 int sw_cmd_audio(int argc, char **argv);
+int sw_cmd_tui(int argc, char **argv);
 int sw_cmd_live(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const char usage[] =
     "  rtp INPUT...         RTP streams announced by SDP: packets, loss, jitter\n"
     "  audio INPUT...       a call's audio (G.711) as a stereo WAV file\n"
     "  live -i IFACE        capture on an interface: messages or calls as they happen\n"
+    "  tui INPUT...         browse calls, flows, messages and findings in the terminal\n"
     "  explain CODE|LINE    what a SIP response code or reason phrase means\n"
     "\n"
     "  -h, --help           this help (COMMAND --help for a command's options)\n"
@@ -47,6 +48,7 @@ static const cmd cmds[] = {
     {"rtp", sw_cmd_rtp},
     {"audio", sw_cmd_audio},
     {"live", sw_cmd_live},
+    {"tui", sw_cmd_tui},
 };
 
 int main(int argc, char **argv)

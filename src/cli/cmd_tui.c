@@ -1,0 +1,115 @@
+/*
+ * `sipwhy tui INPUT...`: the capture files read into the model (with their
+ * RTP streams), then the terminal interface (src/tui) on them.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../correlate/correlate.h"
+#include "../query/query.h"
+#include "../tui/tui.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: sipwhy tui [OPTIONS] INPUT...\n"
+    "Browse the capture in the terminal: the calls, a call's flow with its messages, a\n"
+    "message in full with what it means, the findings of the diagnosis.\n"
+    "\n"
+    "  -w, --where EXPR       start with this filter on the call list (F7 changes it)\n"
+    "      --ascii            draw the ladder in ASCII (the default without a UTF-8 locale)\n"
+    "      --lang LANG        en or ru\n"
+    "      --link-header NAME a header that carries the other leg's Call-ID (repeatable)\n"
+    "      --limit NAME=N     change a bound (see LIMITS in sipwhy(1))\n"
+    "  -h, --help             this help\n"
+    "Keys: F1 or h in the interface.\n";
+
+#define MAX_LINK 16
+
+int sw_cmd_tui(int argc, char **argv)
+{
+    enum { O_ASCII = 256, O_LANG, O_LINK };
+    static const struct option opts[] = {{"where", required_argument, 0, 'w'},
+                                         {"ascii", no_argument, 0, O_ASCII},
+                                         {"lang", required_argument, 0, O_LANG},
+                                         {"link-header", required_argument, 0, O_LINK},
+                                         {"help", no_argument, 0, 'h'},
+                                         SW_CLI_LIMIT_OPTION,
+                                         {0, 0, 0, 0}};
+    sw_tui_opts to;
+    memset(&to, 0, sizeof to);
+    to.lang = (sw_kb_lang)sw_cli_default_lang();
+    const char *links[MAX_LINK];
+    size_t nlinks = 0;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":w:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'w': to.where = optarg; break;
+        case O_ASCII: to.ascii = true; break;
+        case O_LANG: {
+            sw_lang lg;
+            if (sw_cli_parse_lang(optarg, &lg))
+                return SW_EXIT_USAGE;
+            to.lang = (sw_kb_lang)lg;
+            break;
+        }
+        case O_LINK:
+            if (nlinks == MAX_LINK) {
+                sw_cli_error("tui: at most %d --link-header", MAX_LINK);
+                return SW_EXIT_USAGE;
+            }
+            links[nlinks++] = optarg;
+            break;
+        case SW_OPT_LIMIT:
+            if (sw_cli_parse_limit("tui", optarg))
+                return SW_EXIT_USAGE;
+            break;
+        case 'h': fputs(usage, stdout); return SW_EXIT_OK;
+        case ':':
+            sw_cli_error("tui: option '%s' needs a value", argv[optind - 1]);
+            return SW_EXIT_USAGE;
+        default:
+            sw_cli_error("tui: unknown option '%s' (see sipwhy tui --help)", argv[optind - 1]);
+            return SW_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        sw_cli_error("tui: no input (see sipwhy tui --help)");
+        return SW_EXIT_USAGE;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        sw_cli_error("tui: needs a terminal on standard input and output (for output to a "
+                     "file or a pipe use calls, flow, show or diagnose)");
+        return SW_EXIT_USAGE;
+    }
+    if (to.where) {
+        /* checked now, so that a typo is an error on the command line */
+        sw_query *q = NULL;
+        int rc = sw_cli_where_compile("tui", to.where, NULL, 0, false, &q);
+        sw_query_free(q);
+        if (rc)
+            return rc;
+    }
+    sw_cli_model mdl;
+    int rc = sw_cli_model_load_media(&mdl, argv + optind, (size_t)(argc - optind), links, nlinks,
+                                     false);
+    if (rc)
+        return rc;
+    to.inputs = (const char *const *)mdl.inputs;
+    to.ninputs = mdl.ninputs;
+    to.media = mdl.media;
+    int trc = sw_tui_run(mdl.trace, mdl.corr, &to);
+    sw_cli_model_free(&mdl);
+    if (trc == SW_EIO) {
+        sw_cli_error("tui: cannot use the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
+        return SW_EXIT_USAGE;
+    }
+    if (trc) {
+        sw_cli_error("out of memory");
+        return SW_EXIT_USAGE;
+    }
+    return SW_EXIT_OK;
+}

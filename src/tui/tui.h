@@ -1,0 +1,39 @@
+/*
+ * tui: the terminal interface (`sipwhy tui INPUT...`), in the manner of
+ * sngrep: a call list, the flow (ladder) of a call with the selected
+ * message below it, a message in full with what the knowledge base says of
+ * it, the findings of the diagnosis, a filter in the `where` language.
+ *
+ * It only shows what the earlier stages built (trace, correlate, diagnose)
+ * through the renderers, so every byte from the network reaches the screen
+ * escaped, as in the text outputs. ncurses (ncursesw) draws it; it works in
+ * 80x24 and follows resizes; without a UTF-8 locale (or with ascii set) the
+ * ladder is drawn in ASCII.
+ */
+#ifndef SW_TUI_H
+#define SW_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../correlate/correlate.h"
+#include "../diagnose/diagnose.h"
+#include "../kb/kb.h"
+#include "../media/media.h"
+#include "../trace/trace.h"
+
+typedef struct sw_tui_opts {
+    sw_kb_lang lang;
+    bool ascii;                    /* ASCII ladder even in a UTF-8 locale */
+    const char *const *inputs;     /* capture names, for the title and `show` */
+    size_t ninputs;
+    const sw_media *media;         /* RTP streams (media rules, show), or NULL */
+    const char *where;             /* initial filter, or NULL */
+} sw_tui_opts;
+
+/* Runs the interface on the terminal until the user quits. The model must
+ * be finished (sw_corr_finish). Returns 0, or SW_EIO when the terminal
+ * cannot be used (not a terminal, no terminfo), SW_ENOMEM. */
+int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o);
+
+#endif
