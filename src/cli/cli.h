@@ -141,6 +141,16 @@ void sw_split_tick(sw_split *s, int64_t now_ns);
 /* End of capture: writes every file not yet written (INVITE calls). */
 void sw_split_finish(sw_split *s);
 const sw_split_stats *sw_split_get_stats(const sw_split *s);
+/* Keep RTP only for the calls keep[0..n) selects (the array must outlive the
+ * split); without it every INVITE call's RTP is kept. */
+void sw_split_only(sw_split *s, const bool *keep, size_t n);
+/* Writes the calls keep[0..nkeep) selects into one pcap at path (SIP in
+ * capture order and their buffered RTP, merged by time; written as
+ * path.part and renamed). The counts of packets written go to nsip, nrtp.
+ * 0 or a negative sw_err (SW_EIO with errno). dir of sw_split_new may be
+ * NULL when only this is used. */
+int sw_split_write_calls(sw_split *s, const bool *keep, size_t nkeep, const char *path,
+                         uint64_t *nsip, uint64_t *nrtp);
 void sw_split_free(sw_split *s);
 
 /* ---- where expressions (the query stage; shared by every command) ------- */

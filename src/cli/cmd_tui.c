@@ -3,11 +3,16 @@
  * RTP streams), then the terminal interface (src/tui) on them.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../correlate/correlate.h"
+#include "../media/media.h"
 #include "../query/query.h"
 #include "../tui/tui.h"
 #include "cli.h"
@@ -26,6 +31,89 @@ static const char usage[] =
     "Keys: F1 or h in the interface.\n";
 
 #define MAX_LINK 16
+
+/* Saving calls: the RTP is not kept while browsing (a capture's media can be
+ * larger than the memory), so the inputs are read once more with a hook
+ * that keeps the RTP of the chosen calls (split.c), which then writes them.
+ * The second reading builds the same model, call for call. */
+typedef struct saver {
+    char **inputs;
+    size_t ninputs;
+    const sw_corr *corr; /* the model the interface shows */
+    const bool *keep;
+    size_t nkeep;
+    sw_cli_model m2;     /* the second reading */
+    sw_split *split;
+} saver;
+
+static void save_rtp(void *ud, size_t stream, const sw_rtp_hdr *h, const sw_payload *pl)
+{
+    saver *s = ud;
+    if (!s->split) {
+        /* the model's parts exist from the start of the reading */
+        s->split = sw_split_new(NULL, s->m2.trace, s->m2.corr, s->m2.media);
+        if (!s->split)
+            return;
+        sw_split_only(s->split, s->keep, s->nkeep);
+    }
+    sw_split_rtp(s->split, stream, h, pl);
+}
+
+static int save_calls(void *ud, const bool *keep, size_t ncalls, const char *path, char *msg,
+                      size_t cap)
+{
+    saver *s = ud;
+    s->keep = keep;
+    s->nkeep = ncalls;
+    s->split = NULL;
+    sw_media_opts mo;
+    memset(&mo, 0, sizeof mo);
+    mo.on_rtp = save_rtp;
+    mo.on_rtp_ud = s;
+    /* errors of the second reading go to the status line, not the screen */
+    FILE *saved = stderr;
+    stderr = fopen("/dev/null", "w");
+    if (!stderr)
+        stderr = saved;
+    int rc = sw_cli_model_load_media_opts(&s->m2, s->inputs, s->ninputs, &mo);
+    if (stderr != saved) {
+        fclose(stderr);
+        stderr = saved;
+    }
+    if (rc) {
+        snprintf(msg, cap, " save: the captures could not be read again");
+        sw_split_free(s->split);
+        return rc;
+    }
+    bool same = sw_corr_ncalls(s->m2.corr) == sw_corr_ncalls(s->corr);
+    for (size_t i = 0; same && i < ncalls; i++)
+        if (keep[i])
+            same = sw_str_eq(sw_corr_call_id(s->m2.corr, sw_corr_call(s->m2.corr, (uint32_t)i)),
+                             sw_corr_call_id(s->corr, sw_corr_call(s->corr, (uint32_t)i)));
+    uint64_t nsip = 0, nrtp = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < ncalls; i++)
+        k += keep[i];
+    if (!same) {
+        snprintf(msg, cap, " save: the captures changed since they were read");
+        rc = SW_EFORMAT;
+    } else {
+        if (!s->split)
+            s->split = sw_split_new(NULL, s->m2.trace, s->m2.corr, s->m2.media);
+        rc = s->split ? sw_split_write_calls(s->split, keep, ncalls, path, &nsip, &nrtp)
+                      : SW_ENOMEM;
+        if (rc)
+            snprintf(msg, cap, " save: %s: %s", path,
+                     rc == SW_ENOMEM ? "out of memory" : strerror(errno));
+        else
+            snprintf(msg, cap, " saved %zu call%s to %s: %" PRIu64 " SIP messages, %" PRIu64
+                     " RTP packets", k, k == 1 ? "" : "s", path, nsip, nrtp);
+    }
+    sw_split_free(s->split);
+    s->split = NULL;
+    sw_cli_model_free(&s->m2);
+    return rc;
+}
 
 int sw_cmd_tui(int argc, char **argv)
 {
@@ -101,6 +189,15 @@ int sw_cmd_tui(int argc, char **argv)
     to.inputs = (const char *const *)mdl.inputs;
     to.ninputs = mdl.ninputs;
     to.media = mdl.media;
+    saver sv;
+    memset(&sv, 0, sizeof sv);
+    sv.inputs = argv + optind;
+    sv.ninputs = (size_t)(argc - optind);
+    sv.corr = mdl.corr;
+    to.save = save_calls;
+    to.save_ud = &sv;
+    if (sv.ninputs == 1 && !strcmp(sv.inputs[0], "-"))
+        to.save = NULL; /* standard input cannot be read twice */
     int trc = sw_tui_run(mdl.trace, mdl.corr, &to);
     sw_cli_model_free(&mdl);
     if (trc == SW_EIO) {

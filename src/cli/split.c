@@ -55,15 +55,23 @@ struct sw_split {
     size_t qhead, qlen, qcap;
     sw_split_stats st;
     int err; /* first write error (errno), reported once */
+    const bool *only; /* keep RTP of these calls only (sw_split_only), NULL = all */
+    size_t nonly;
 };
 
 static size_t rec_size(uint32_t len) { return (sizeof(rtp_rec) + len + 7) & ~(size_t)7; }
+
+void sw_split_only(sw_split *s, const bool *keep, size_t n)
+{
+    s->only = keep;
+    s->nonly = n;
+}
 
 sw_split *sw_split_new(const char *dir, const struct sw_trace *t, const struct sw_corr *c,
                        const struct sw_media *media)
 {
     sw_split *s = calloc(1, sizeof *s);
-    if (!s || !(s->dir = strdup(dir))) {
+    if (!s || !(s->dir = strdup(dir ? dir : "."))) {
         free(s);
         return NULL;
     }
@@ -97,7 +105,7 @@ void sw_split_rtp(sw_split *s, size_t stream, const sw_rtp_hdr *h, const sw_payl
     const sw_rtp_stream *rs = sw_media_stream(s->media, stream);
     uint32_t call = rs && rs->sdp_msg ? sw_corr_msg_call(s->c, rs->sdp_msg) : SW_NONE;
     const sw_call *k = call != SW_NONE ? sw_corr_call(s->c, call) : NULL;
-    if (!k || k->kind != SW_CALL_INVITE)
+    if (!k || k->kind != SW_CALL_INVITE || (s->only && (call >= s->nonly || !s->only[call])))
         return; /* media of no call that gets a file */
     call_buf *b = buf_of(s, call);
     if (!b) {
@@ -323,6 +331,122 @@ void sw_split_finish(sw_split *s)
             write_call(s, (uint32_t)i);
         }
     }
+}
+
+/* An RTP record of the buffers, for sorting several calls' packets by time. */
+typedef struct rtp_ref {
+    int64_t ts_ns;
+    const uint8_t *rec;
+} rtp_ref;
+
+static int cmp_rtp(const void *a, const void *b)
+{
+    const rtp_ref *x = a, *y = b;
+    if (x->ts_ns != y->ts_ns)
+        return x->ts_ns < y->ts_ns ? -1 : 1;
+    return x->rec < y->rec ? -1 : x->rec > y->rec; /* stable within a call */
+}
+
+int sw_split_write_calls(sw_split *s, const bool *keep, size_t nkeep, const char *path,
+                         uint64_t *nsip, uint64_t *nrtp)
+{
+    *nsip = *nrtp = 0;
+    size_t ncalls = sw_corr_ncalls(s->c), nref = 0;
+    for (size_t i = 0; i < ncalls && i < s->ncalls && i < nkeep; i++)
+        if (keep[i])
+            for (size_t off = 0; off < s->calls[i].len;) {
+                rtp_rec r;
+                memcpy(&r, s->calls[i].p + off, sizeof r);
+                off += rec_size(r.len);
+                nref++;
+            }
+    rtp_ref *refs = malloc((nref ? nref : 1) * sizeof *refs);
+    size_t plen = strlen(path) + 6;
+    char *part = malloc(plen);
+    if (!refs || !part) {
+        free(refs);
+        free(part);
+        return SW_ENOMEM;
+    }
+    nref = 0;
+    for (size_t i = 0; i < ncalls && i < s->ncalls && i < nkeep; i++)
+        if (keep[i])
+            for (size_t off = 0; off < s->calls[i].len;) {
+                rtp_rec r;
+                memcpy(&r, s->calls[i].p + off, sizeof r);
+                refs[nref].ts_ns = r.ts_ns;
+                refs[nref++].rec = s->calls[i].p + off;
+                off += rec_size(r.len);
+            }
+    qsort(refs, nref, sizeof *refs, cmp_rtp);
+    snprintf(part, plen, "%s.part", path);
+    sw_pcapw *w;
+    int rc = sw_pcapw_open(&w, part);
+    if (rc) {
+        free(refs);
+        free(part);
+        return rc;
+    }
+    /* SIP in capture order, RTP by time, merged */
+    size_t nmsg = sw_trace_count(s->t), ri = 0;
+    uint64_t n = 1;
+    flow_seq flows[16];
+    size_t nflows = 0;
+    while (!rc && (n <= nmsg || ri < nref)) {
+        const sw_msg *m = NULL;
+        while (n <= nmsg) {
+            uint32_t call = sw_corr_msg_call(s->c, n);
+            if (call != SW_NONE && call < nkeep && keep[call] && (m = sw_trace_get(s->t, n)))
+                break;
+            n++;
+        }
+        rtp_rec r;
+        if (ri < nref)
+            memcpy(&r, refs[ri].rec, sizeof r);
+        if (m && (ri >= nref || m->ts_ns <= r.ts_ns)) {
+            const sw_endpoint *a = sw_trace_endpoint(s->t, m->src);
+            const sw_endpoint *z = sw_trace_endpoint(s->t, m->dst);
+            bool tcp = m->transport == SW_TP_TCP;
+            uint32_t seq = 1;
+            if (tcp) {
+                size_t i = 0;
+                while (i < nflows && (flows[i].src != m->src || flows[i].dst != m->dst))
+                    i++;
+                if (i == nflows && nflows < 16)
+                    flows[nflows++] = (flow_seq){m->src, m->dst, 1};
+                if (i < nflows) {
+                    seq = flows[i].seq;
+                    flows[i].seq += m->len;
+                }
+            }
+            int prc = a && z ? sw_pcapw_packet(w, m->ts_ns, &a->addr, a->port, &z->addr, z->port,
+                                               tcp, seq, (const uint8_t *)m->data, m->len)
+                             : SW_EINVAL;
+            if (prc == SW_EIO)
+                rc = prc;
+            else if (!prc)
+                (*nsip)++;
+            n++;
+        } else if (ri < nref) {
+            int prc = sw_pcapw_packet(w, r.ts_ns, &r.src, r.sport, &r.dst, r.dport, false, 0,
+                                      refs[ri].rec + sizeof r, r.len);
+            if (prc == SW_EIO)
+                rc = prc;
+            else if (!prc)
+                (*nrtp)++;
+            ri++;
+        }
+    }
+    int crc = sw_pcapw_close(w);
+    if (!rc)
+        rc = crc;
+    if (!rc && rename(part, path))
+        rc = SW_EIO;
+    if (rc)
+        remove(part);
+    free(refs);
+    free(part);
+    return rc;
 }
 
 const sw_split_stats *sw_split_get_stats(const sw_split *s) { return &s->st; }

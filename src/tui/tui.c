@@ -46,6 +46,8 @@ typedef struct tui {
     int sort;  /* 0 start, 1 duration, 2 state, 3 from */
     char where[512], search[128];
     bool *keep; /* the where filter, per call; NULL = none */
+    bool *mark; /* calls marked (space) for saving */
+    size_t nmarked;
     /* flow */
     uint32_t call;
     bool linked, flow_dirty;
@@ -172,7 +174,7 @@ static void call_row(const tui *u, uint32_t i, char *buf, size_t cap)
     const sw_endpoint *dst = sw_trace_endpoint(u->t, sw_corr_call_dst(u->c, k));
     const char *state = k->kind == SW_CALL_INVITE ? sw_call_state_name((sw_call_state)k->state)
                                                    : sw_call_kind_name((sw_call_kind)k->kind);
-    fprintf(f, "%5u %s ", i + 1, tb);
+    fprintf(f, "%c%4u %s ", u->mark && u->mark[i] ? '*' : ' ', i + 1, tb);
     sw_str from = sw_corr_call_from(u->c, k), to = sw_corr_call_to(u->c, k);
     sw_text_safe(f, sw_str_make(from.p, SW_MIN(from.len, 14u)), false);
     fprintf(f, "%*s", (int)(15 - SW_MIN(from.len, 14u)), "");
@@ -315,7 +317,7 @@ static void draw_list(tui *u)
     }
     if (!u->nrows)
         put_line(2, u->where[0] || u->search[0] ? "  (no call matches the filter)" : "  (no calls)", 0);
-    status_line(u, " Enter flow  F7/w filter  F3// search  a all usages  o sort  d findings  "
+    status_line(u, " Enter flow  Space mark  F2/S save  F7/w filter  F3// search  d findings  "
                    "F1/h help  q quit");
 }
 
@@ -423,7 +425,7 @@ static void draw_flow(tui *u)
             put_line(1 + fh + y, (size_t)(y - 1) < raw.n ? raw.line[y - 1] : "", 0);
         text_free(&raw);
     }
-    status_line(u, " Up/Down message  Enter message in full  F4/x linked legs  Esc/q back");
+    status_line(u, " Up/Down message  Enter message in full  F4/x linked legs  F2/S save  Esc/q back");
 }
 
 /* ---- message ------------------------------------------------------------- */
@@ -531,6 +533,9 @@ static const char *help_lines[] = {
     "  a                                  show registrations, OPTIONS... too",
     "  o                                  order by start, duration, state, from",
     "  d, F6                              findings of the diagnosis",
+    "  Space                              mark a call (* before it) for saving",
+    "  F2, S                              save the marked calls (else this one) as a",
+    "                                     pcap: their SIP messages and RTP",
     "  q, F10                             quit",
     "Flow",
     "  Up/Down                            select a message (shown below the ladder)",
@@ -631,6 +636,49 @@ static void apply_where(tui *u, const char *expr)
 }
 
 /* ---- main loop ----------------------------------------------------------- */
+
+/* Saves the marked calls (or `call` when none is marked). */
+static void save(tui *u, uint32_t call)
+{
+    if (!u->o->save) {
+        snprintf(u->status, sizeof u->status, " saving is not available here");
+        return;
+    }
+    size_t n = sw_corr_ncalls(u->c);
+    bool *keep = calloc(n ? n : 1, sizeof *keep);
+    if (!keep) {
+        snprintf(u->status, sizeof u->status, " out of memory");
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; u->mark && i < n; i++)
+        if (u->mark[i]) {
+            keep[i] = true;
+            k++;
+        }
+    if (!k && call != SW_NONE) {
+        keep[call] = true;
+        k = 1;
+    }
+    char path[512];
+    if (k == 1)
+        for (size_t i = 0; i < n; i++)
+            if (keep[i])
+                snprintf(path, sizeof path, "call-%zu.pcap", i + 1);
+    if (k != 1)
+        snprintf(path, sizeof path, "calls.pcap");
+    if (k && prompt(" save to: ", path, sizeof path) && path[0]) {
+        snprintf(u->status, sizeof u->status, " saving...");
+        put_line(LINES - 1, u->status, A_BOLD);
+        refresh();
+        u->o->save(u->o->save_ud, keep, n, path, u->status, sizeof u->status);
+    } else if (!k) {
+        snprintf(u->status, sizeof u->status, " no call to save");
+    } else {
+        u->status[0] = '\0';
+    }
+    free(keep);
+}
 
 static void open_flow(tui *u, uint32_t call)
 {
@@ -751,6 +799,17 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
             } else if (ch == 'o') {
                 u.sort = (u.sort + 1) % 4;
                 rc = rows_build(&u);
+            } else if (ch == ' ' && u.nrows) {
+                if (!u.mark)
+                    u.mark = calloc(sw_corr_ncalls(c) ? sw_corr_ncalls(c) : 1, sizeof *u.mark);
+                if (u.mark) {
+                    uint32_t i = u.rows[u.sel];
+                    u.mark[i] = !u.mark[i];
+                    u.nmarked += u.mark[i] ? 1 : (size_t)-1;
+                    move_sel(&u.sel, u.nrows, KEY_DOWN, page);
+                }
+            } else if (ch == KEY_F(2) || ch == 'S') {
+                save(&u, u.nrows ? u.rows[u.sel] : SW_NONE);
             } else if (ch == 'd' || ch == KEY_F(6)) {
                 rc = diag_build(&u);
                 u.dsel = u.dtop = 0;
@@ -764,6 +823,11 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
             else if (ch == KEY_F(4) || ch == 'x') {
                 u.linked = !u.linked;
                 u.flow_dirty = true;
+            } else if (ch == KEY_F(2) || ch == 'S') {
+                bool *m = u.mark;
+                u.mark = NULL; /* the flow's call, not the marks */
+                save(&u, u.call);
+                u.mark = m;
             } else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == KEY_RIGHT) && u.nmsg) {
                 rc = msg_build(&u, u.msg_num[u.msel]);
                 u.back = S_FLOW;
@@ -801,6 +865,7 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
     free(u.msg_num);
     free(u.rows);
     free(u.keep);
+    free(u.mark);
     sw_diag_free(u.d);
     return rc;
 }

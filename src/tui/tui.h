@@ -29,6 +29,12 @@ typedef struct sw_tui_opts {
     size_t ninputs;
     const sw_media *media;         /* RTP streams (media rules, show), or NULL */
     const char *where;             /* initial filter, or NULL */
+    /* Saves the calls keep[0..ncalls) selects as one pcap at path (their
+     * SIP and RTP) and writes one line saying what was done, or why not,
+     * into msg. Returns 0 or an error. NULL: saving is not offered. */
+    int (*save)(void *ud, const bool *keep, size_t ncalls, const char *path, char *msg,
+                size_t cap);
+    void *save_ud;
 } sw_tui_opts;
 
 /* Runs the interface on the terminal until the user quits. The model must

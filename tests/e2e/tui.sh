@@ -8,6 +8,8 @@
 #     its meaning; q, q: back to the list
 #   F7/w: a where filter keeps call 4; a bad expression is reported, the list unchanged;
 #     / search keeps the call whose To is "one"
+#   Space marks calls 2 and 4, F2 saves them: the pcap holds their SIP and RTP (as
+#     `sipwhy calls` and `sipwhy rtp` of the original show them); F2 in a flow saves that call
 #   d: the findings (one-way-audio ...); Enter on the first opens its call's flow
 #   h: help; any key: back
 #   resize to 100x30 and to 60x20: redrawn, key line on the last row
@@ -54,7 +56,7 @@ start() { # LANG FILE [OPTIONS...]: a new session at 80x24 running sipwhy tui
     shift
     tmux kill-session -t "$S" 2>/dev/null
     tmux new-session -d -s "$S" -x 80 -y 24 \
-        "env LANG=$lang LC_ALL=$lang TERM=xterm-256color $SIPWHY tui $* 2>$W/err; echo EXIT=\$?; sleep 30"
+        "env LANG=$lang LC_ALL=$lang $SIPWHY tui $* 2>$W/err; echo EXIT=\$?; sleep 30"
 }
 
 EX=$root/examples/media-problems.pcap
@@ -95,6 +97,32 @@ expect "search: call 4 kept" "^ +4 .* nat +completed"
 keys / C-u Enter
 expect "search cleared" "4 of 4 calls"
 
+# save: Space marks calls 2 and 4, F2 writes them (SIP and RTP) into one pcap
+keys Home Down Space Down Space
+expect "marks: call 2 marked" "^\* +2 .* one "
+expect "marks: call 4 marked" "^\* +4 .* nat "
+keys F2
+expect "save: the prompt offers calls.pcap" "save to: calls.pcap"
+keys C-u "$W/two.pcap" Enter
+expect "save: reported on the status line" "saved 2 calls to .*two.pcap: 10 SIP messages, 212 RTP"
+"$SIPWHY" calls -f json "$W/two.pcap" >"$W/two.calls" 2>"$W/two.err"
+[ "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["to_user"] for l in open(sys.argv[1])))' "$W/two.calls")" = "one nat" ] &&
+    ok "save: the file holds calls 2 and 4" || bad "save: the file holds calls 2 and 4: $(cat "$W/two.calls" "$W/two.err")"
+"$SIPWHY" rtp -f json "$EX" >"$W/orig.rtp"
+"$SIPWHY" rtp -f json "$W/two.pcap" >"$W/two.rtp"
+[ "$(python3 -c 'import json,sys
+def s(p, ids=None):
+    return sorted((o["call_id"], o["ssrc"], o["src_ip"], o["src_port"], o["dst_port"], o["packets"])
+                  for o in map(json.loads, open(p)) if ids is None or o["call_id"] in ids)
+mine = s(sys.argv[2])
+print("same" if mine and mine == s(sys.argv[1], {m[0] for m in mine}) else "differ")' "$W/orig.rtp" "$W/two.rtp")" = same ] &&
+    ok "save: the RTP streams of the two calls, packet for packet" || bad "save: RTP streams differ"
+keys Home Enter F2
+expect "save from the flow: this call" "save to: call-1.pcap"
+keys C-u "$W/one.pcap" Enter
+expect "save from the flow: reported" "saved 1 call to .*one.pcap: 5 SIP messages"
+keys q
+
 keys d
 expect "findings: title" "findings \(.*errors"
 expect "findings: one-way audio in call 2" "one-way-audio +call 2 "
@@ -114,7 +142,7 @@ tmux capture-pane -t "$S" -p >"$W/pane"
     bad "resize 100x30: key line on row 30: $(sed -n 30p "$W/pane")"
 tmux resize-window -t "$S" -x 60 -y 20 2>/dev/null || tmux resize-pane -t "$S" -x 60 -y 20
 sleep 0.3
-keys Enter
+keys Home Enter
 expect "resize 60x20: the flow fits" "call 1 flow"
 tmux capture-pane -t "$S" -p >"$W/pane"
 [ "$(python3 -c 'import sys; print(sum(len(l.rstrip("\n")) > 60 for l in open(sys.argv[1], encoding="utf-8")))' "$W/pane")" = 0 ] &&
