@@ -621,6 +621,8 @@ int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, uint64
     return dump_open(c, (int64_t)now.tv_sec * 1000000000ll + now.tv_nsec, err, errlen);
 }
 
+bool sw_capture_is_live(const sw_capture *c) { return c && c->live; }
+
 int sw_capture_live_stats(const sw_capture *c, uint64_t *received, uint64_t *dropped,
                           uint64_t *if_dropped)
 {
@@ -728,6 +730,7 @@ struct sw_capset {
      * interface must not hold the others back), polled together */
     struct pollfd *fds;
     size_t rr; /* the interface to look at first next time */
+    bool nowait; /* sw_capset_set_nowait: SW_EAGAIN instead of waiting */
 };
 
 static bool heap_less(const sw_capset *s, size_t a, size_t b)
@@ -805,6 +808,28 @@ int sw_capset_open_live_n(sw_capset **out, const char *const *ifnames, size_t n,
     return 0;
 }
 
+int sw_capset_set_nowait(sw_capset *s, char *err, size_t errlen)
+{
+    if (!s->n || !sw_capture_is_live(s->in[0].cap)) {
+        snprintf(err, errlen, "only live interfaces can be read without waiting");
+        return SW_EINVAL;
+    }
+    if (!s->fds && !(s->fds = calloc(s->n, sizeof *s->fds)))
+        return fail(err, errlen, SW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->n; i++) {
+        char pe[PCAP_ERRBUF_SIZE];
+        pcap_t *h = s->in[i].cap->live;
+        s->fds[i].fd = pcap_get_selectable_fd(h);
+        s->fds[i].events = POLLIN;
+        if (s->fds[i].fd < 0 || pcap_setnonblock(h, 1, pe) < 0) {
+            snprintf(err, errlen, "cannot read %s without waiting", s->in[i].cap->path);
+            return SW_EIO;
+        }
+    }
+    s->nowait = true;
+    return 0;
+}
+
 /* Several live interfaces: the next packet from any of them. */
 static int next_live_n(sw_capset *s, sw_packet *p)
 {
@@ -835,6 +860,8 @@ static int next_live_n(sw_capset *s, sw_packet *p)
         }
         if (!open || live_stop)
             return 0;
+        if (s->nowait)
+            return SW_EAGAIN;
         /* nothing waiting: sleep until an interface has packets, a signal
          * (a stop request interrupts the wait) or 100 ms pass */
         poll(s->fds, (nfds_t)s->n, 100);

@@ -100,6 +100,7 @@ int sw_capture_dump_to(sw_capture *c, const char *path, int64_t every_ns, uint64
 void sw_capture_request_rotate(void);
 /* Asks every live capture to stop at its next read; async-signal-safe. */
 void sw_capture_request_stop(void);
+bool sw_capture_is_live(const sw_capture *c);
 /* libpcap's counters (pcap_stats): 0, or -1 when not live or unavailable. */
 int sw_capture_live_stats(const sw_capture *c, uint64_t *received, uint64_t *dropped,
                           uint64_t *if_dropped);
@@ -127,6 +128,10 @@ int sw_capset_open_live(sw_capset **out, const char *ifname, const char *bpf, ch
 #define SW_CAPTURE_MAX_LIVE 8
 int sw_capset_open_live_n(sw_capset **out, const char *const *ifnames, size_t n, const char *bpf,
                           char *err, size_t errlen);
+/* A live set read without waiting (an interface that drives its own loop,
+ * the TUI): sw_capset_next() then returns SW_EAGAIN when no packet is
+ * waiting. 0 or a negative sw_err with the reason in err. */
+int sw_capset_set_nowait(sw_capset *s, char *err, size_t errlen);
 size_t sw_capset_count(const sw_capset *s);
 sw_capture *sw_capset_get(const sw_capset *s, size_t i);
 /* Number of inputs that ended on an error (their texts via sw_capture_error),

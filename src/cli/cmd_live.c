@@ -27,6 +27,7 @@
 #include "../media/media.h"
 #include "../query/query.h"
 #include "../trace/trace.h"
+#include "../tui/tui.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -55,6 +56,8 @@ static const char usage[] =
     "                         file are open\n"
     "      --duration SECONDS stop after this long\n"
     "      --where EXPR       messages: only those EXPR selects (message fields only)\n"
+    "      --tui              browse the calls as they come in the terminal interface\n"
+    "                         (sipwhy tui's screens and keys; q stops the capture)\n"
     "      --lang LANG        en or ru\n"
     "      --no-explain       do not annotate responses with their meaning\n"
     "      --limit NAME=N     change a bound (see LIMITS in sipwhy(1))\n"
@@ -83,6 +86,11 @@ typedef struct lctx {
     size_t printed_cap;
     uint64_t calls_printed;
     sw_split *split; /* --split-dir */
+    bool tui;        /* --tui: the interface shows everything, nothing printed */
+    sw_trace *tw;    /* the trace, writable (the TUI's poll reads into it) */
+    sw_capset *cs;
+    bool ended;
+    size_t seen_at_poll;
     int oom;
 } lctx;
 
@@ -204,6 +212,27 @@ static void findings_run(lctx *l, int64_t now_ns, bool final)
     l->diag_due = 0;
 }
 
+static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip);
+
+/* --tui: reads what arrived (at most 20,000 packets a turn, so keys stay
+ * answered under load) and settles the model for the screens. */
+static int tui_poll(void *ud)
+{
+    lctx *l = ud;
+    size_t n = 0;
+    int rc = sw_trace_read_some(l->tw, l->cs, sink, l, 20000, &n);
+    bool changed = n && sw_trace_count(l->t) != l->seen_at_poll;
+    if (changed) {
+        l->seen_at_poll = sw_trace_count(l->t);
+        sw_corr_finish(l->corr, 0);
+    }
+    if (rc || l->oom) {
+        l->ended = true;
+        return 2;
+    }
+    return changed ? 1 : 0;
+}
+
 static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
 {
     lctx *l = ud;
@@ -219,7 +248,9 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
             sw_split_over(l->split, call, m->ts_ns);
         sw_split_tick(l->split, m->ts_ns);
     }
-    if (l->show_findings) {
+    if (l->tui) {
+        /* nothing printed: the interface draws the model */
+    } else if (l->show_findings) {
         uint32_t call = sw_corr_msg_call(l->corr, number);
         const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
         if (!l->diag_last)
@@ -279,7 +310,7 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
 
 int sw_cmd_live(int argc, char **argv)
 {
-    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE, O_SPLIT };
+    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE, O_SPLIT, O_TUI };
     const char *user = NULL;
     static const struct option opts[] = {{"interface", required_argument, 0, 'i'},
                                          {"show", required_argument, 0, O_SHOW},
@@ -292,6 +323,7 @@ int sw_cmd_live(int argc, char **argv)
                                          {"duration", required_argument, 0, O_DURATION},
                                          {"where", required_argument, 0, O_WHERE},
                                          {"split-dir", required_argument, 0, O_SPLIT},
+                                         {"tui", no_argument, 0, O_TUI},
                                          {"lang", required_argument, 0, O_LANG},
                                          {"no-explain", no_argument, 0, O_NOEXPLAIN},
                                          {"help", no_argument, 0, 'h'},
@@ -370,6 +402,7 @@ int sw_cmd_live(int argc, char **argv)
             }
             break;
         case O_WHERE: where = optarg; break;
+        case O_TUI: l.tui = true; break;
         case O_SPLIT:
             if (!*optarg) {
                 sw_cli_error("live: --split-dir needs a directory");
@@ -422,6 +455,17 @@ int sw_cmd_live(int argc, char **argv)
             sw_cli_error("live: --split-dir %s: not a directory", split_dir);
             return SW_EXIT_USAGE;
         }
+    }
+    if (l.tui) {
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+            sw_cli_error("live: --tui needs a terminal on standard input and output");
+            return SW_EXIT_USAGE;
+        }
+        if (where) {
+            sw_cli_error("live: --tui: set the filter in the interface (F7)");
+            return SW_EXIT_USAGE;
+        }
+        l.show_calls = l.show_findings = false;
     }
     if (where && (l.show_calls || l.show_findings)) {
         sw_cli_error("live: --where applies to --show messages");
@@ -528,12 +572,45 @@ int sw_cmd_live(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     if (duration)
         alarm((unsigned)duration);
-    if (l.show_calls)
+    if (l.tui) {
+        /* nothing goes to stdout: it is the interface's */
+    } else if (l.show_calls)
         sw_render_calls_begin(stdout, &l.ro);
     else if (!l.show_findings)
         sw_render_history_begin(stdout, &l.ro);
     fflush(stdout);
-    int trc = sw_trace_read(t, cs, sink, &l);
+    int trc;
+    if (l.tui) {
+        l.tw = t;
+        l.cs = cs;
+        if (sw_capset_set_nowait(cs, err, sizeof err)) {
+            sw_cli_error("live: --tui: %s", err);
+            trc = 0;
+            rc = SW_EXIT_USAGE;
+        } else {
+            sw_tui_opts uo;
+            memset(&uo, 0, sizeof uo);
+            uo.lang = l.ro.lang;
+            const char *name = iface;
+            uo.inputs = &name;
+            uo.ninputs = 1;
+            uo.media = media;
+            uo.poll = tui_poll;
+            uo.poll_ud = &l;
+            int urc = sw_tui_run(t, l.corr, &uo);
+            if (urc == SW_EIO) {
+                sw_cli_error("live: --tui: cannot use the terminal");
+                rc = SW_EXIT_USAGE;
+            } else if (urc) {
+                l.oom = 1;
+            }
+            trc = 0;
+            if (!l.ended)
+                sw_trace_flush(t); /* the user quit: what the decoder holds */
+        }
+    } else {
+        trc = sw_trace_read(t, cs, sink, &l);
+    }
     alarm(0);
     sw_cli_report_limits(t);
     if (trc == SW_ENOMEM || l.oom) {

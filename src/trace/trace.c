@@ -339,6 +339,41 @@ static int on_payload(void *ud, const sw_payload *pl)
     return 0;
 }
 
+int sw_trace_read_some(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud, size_t max,
+                       size_t *nread)
+{
+    t->sink = sink;
+    t->ud = ud;
+    *nread = 0;
+    if (!t->dec) {
+        t->dec = sw_decoder_new(&t->o.decode, on_payload, t);
+        if (!t->dec)
+            return SW_ENOMEM;
+    }
+    sw_packet p;
+    int rc = 1;
+    while (!t->stop && !t->oom && *nread < max && (rc = sw_capset_next(cs, &p)) == 1) {
+        t->st.packets++;
+        t->st.bytes += p.caplen;
+        sw_decoder_packet(t->dec, &p);
+        (*nread)++;
+    }
+    if (t->oom)
+        return SW_ENOMEM;
+    if (t->stop)
+        return t->stop;
+    if (rc == 1 || rc == SW_EAGAIN)
+        return 0; /* more may come */
+    sw_decoder_flush(t->dec);
+    return 1;
+}
+
+void sw_trace_flush(sw_trace *t)
+{
+    if (t->dec && !t->oom)
+        sw_decoder_flush(t->dec);
+}
+
 int sw_trace_read(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud)
 {
     t->sink = sink;

@@ -87,6 +87,16 @@ void sw_trace_free(sw_trace *t);
  * records point into its memory).
  */
 int sw_trace_read(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud);
+/* Reads what is there, for a caller that runs its own loop (the TUI on a
+ * live capture; the set in sw_capset_set_nowait mode): at most max packets,
+ * stopping early when none is waiting; *nread says how many. Returns 0 when
+ * more may come (call again), 1 when the input ended (the decoder flushed),
+ * the sink's non-zero value when it stopped, or SW_ENOMEM. */
+int sw_trace_read_some(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud, size_t max,
+                       size_t *nread);
+/* End of a reading the caller stopped (sw_trace_read_some): what the decoder
+ * holds (a TCP message waiting for its end) is handed out now. */
+void sw_trace_flush(sw_trace *t);
 
 size_t sw_trace_count(const sw_trace *t);
 /* Message by 1-based number; NULL when out of range or not kept. */

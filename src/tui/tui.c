@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -45,9 +46,10 @@ typedef struct tui {
     bool all;  /* usages other than INVITE too */
     int sort;  /* 0 start, 1 duration, 2 state, 3 from */
     char where[512], search[128];
-    bool *keep; /* the where filter, per call; NULL = none */
-    bool *mark; /* calls marked (space) for saving */
-    size_t nmarked;
+    bool *keep; /* the where filter, per call (nkeep); NULL = none */
+    size_t nkeep;
+    bool *mark; /* calls marked (space) for saving, mark_cap entries */
+    size_t nmarked, mark_cap;
     /* flow */
     uint32_t call;
     bool linked, flow_dirty;
@@ -61,6 +63,7 @@ typedef struct tui {
     /* findings */
     sw_diag *d;
     size_t dsel, dtop;
+    time_t diag_at; /* live: when the findings were last rebuilt (monotonic s) */
 } tui;
 
 /* ---- text ---------------------------------------------------------------- */
@@ -174,7 +177,7 @@ static void call_row(const tui *u, uint32_t i, char *buf, size_t cap)
     const sw_endpoint *dst = sw_trace_endpoint(u->t, sw_corr_call_dst(u->c, k));
     const char *state = k->kind == SW_CALL_INVITE ? sw_call_state_name((sw_call_state)k->state)
                                                    : sw_call_kind_name((sw_call_kind)k->kind);
-    fprintf(f, "%c%4u %s ", u->mark && u->mark[i] ? '*' : ' ', i + 1, tb);
+    fprintf(f, "%c%4u %s ", i < u->mark_cap && u->mark[i] ? '*' : ' ', i + 1, tb);
     sw_str from = sw_corr_call_from(u->c, k), to = sw_corr_call_to(u->c, k);
     sw_text_safe(f, sw_str_make(from.p, SW_MIN(from.len, 14u)), false);
     fprintf(f, "%*s", (int)(15 - SW_MIN(from.len, 14u)), "");
@@ -228,6 +231,8 @@ static const char *sort_names[] = {"start", "duration", "state", "from"};
 static int rows_build(tui *u)
 {
     size_t n = sw_corr_ncalls(u->c);
+    /* the selected call stays selected when rows come and go (live) */
+    uint32_t was = u->nrows && u->sel < u->nrows ? u->rows[u->sel] : SW_NONE;
     free(u->rows);
     u->rows = malloc((n ? n : 1) * sizeof *u->rows);
     if (!u->rows)
@@ -238,7 +243,7 @@ static int rows_build(tui *u)
         const sw_call *k = sw_corr_call(u->c, i);
         if (!u->all && k->kind != SW_CALL_INVITE)
             continue;
-        if (u->keep && !u->keep[i])
+        if (u->keep && (i >= u->nkeep || !u->keep[i]))
             continue;
         if (u->search[0]) {
             call_row(u, i, row, sizeof row);
@@ -249,6 +254,9 @@ static int rows_build(tui *u)
     }
     sort_ctx = u;
     qsort(u->rows, u->nrows, sizeof *u->rows, cmp_rows);
+    for (size_t r = 0; was != SW_NONE && r < u->nrows; r++)
+        if (u->rows[r] == was)
+            u->sel = r;
     if (u->sel >= u->nrows)
         u->sel = u->nrows ? u->nrows - 1 : 0;
     return 0;
@@ -609,6 +617,8 @@ static void apply_where(tui *u, const char *expr)
         rows_build(u);
         return;
     }
+    if (u->where != expr)
+        u->sel = u->top = 0; /* a new filter (not the same one again on new data) */
     sw_query_error e;
     sw_query *q = sw_query_compile(expr, strlen(expr), &e);
     if (!q) {
@@ -627,11 +637,12 @@ static void apply_where(tui *u, const char *expr)
     }
     size_t n = sw_corr_ncalls(u->c);
     u->keep = calloc(n ? n : 1, sizeof *u->keep);
+    u->nkeep = u->keep ? n : 0;
     if (u->keep)
         sw_query_select_calls(q, u->t, u->c, u->keep);
     sw_query_free(q);
-    snprintf(u->where, sizeof u->where, "%s", expr);
-    u->sel = u->top = 0;
+    if (u->where != expr)
+        snprintf(u->where, sizeof u->where, "%s", expr);
     rows_build(u);
 }
 
@@ -651,7 +662,7 @@ static void save(tui *u, uint32_t call)
         return;
     }
     size_t k = 0;
-    for (size_t i = 0; u->mark && i < n; i++)
+    for (size_t i = 0; i < u->mark_cap && i < n; i++)
         if (u->mark[i]) {
             keep[i] = true;
             k++;
@@ -743,7 +754,35 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
     int rc = rows_build(&u);
     if (!rc && o->where && *o->where)
         apply_where(&u, o->where);
+    if (o->poll)
+        timeout(100);
     while (!rc) {
+        if (o->poll) {
+            int pr = o->poll(o->poll_ud);
+            if (pr == 2)
+                break;
+            if (pr == 1) {
+                if (u.where[0])
+                    apply_where(&u, u.where);
+                else
+                    rc = rows_build(&u);
+                u.flow_dirty = true;
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                /* the diagnosis is a pass over the whole model: at most every 2 s */
+                if (u.d && now.tv_sec - u.diag_at >= 2) {
+                    u.diag_at = now.tv_sec;
+                    sw_diag_free(u.d);
+                    u.d = NULL;
+                    if (u.screen == S_FINDINGS && diag_build(&u))
+                        rc = SW_ENOMEM;
+                    if (u.d && u.dsel >= sw_diag_count(u.d))
+                        u.dsel = sw_diag_count(u.d) ? sw_diag_count(u.d) - 1 : 0;
+                }
+            }
+            if (rc)
+                break;
+        }
         erase();
         switch (u.screen) {
         case S_LIST: draw_list(&u); break;
@@ -800,9 +839,16 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
                 u.sort = (u.sort + 1) % 4;
                 rc = rows_build(&u);
             } else if (ch == ' ' && u.nrows) {
-                if (!u.mark)
-                    u.mark = calloc(sw_corr_ncalls(c) ? sw_corr_ncalls(c) : 1, sizeof *u.mark);
-                if (u.mark) {
+                size_t n = sw_corr_ncalls(c);
+                if (u.mark_cap < n) {
+                    bool *nm = realloc(u.mark, n * sizeof *nm);
+                    if (nm) {
+                        memset(nm + u.mark_cap, 0, (n - u.mark_cap) * sizeof *nm);
+                        u.mark = nm;
+                        u.mark_cap = n;
+                    }
+                }
+                if (u.rows[u.sel] < u.mark_cap) {
                     uint32_t i = u.rows[u.sel];
                     u.mark[i] = !u.mark[i];
                     u.nmarked += u.mark[i] ? 1 : (size_t)-1;
@@ -824,10 +870,10 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
                 u.linked = !u.linked;
                 u.flow_dirty = true;
             } else if (ch == KEY_F(2) || ch == 'S') {
-                bool *m = u.mark;
-                u.mark = NULL; /* the flow's call, not the marks */
+                size_t mc = u.mark_cap;
+                u.mark_cap = 0; /* the flow's call, not the marks */
                 save(&u, u.call);
-                u.mark = m;
+                u.mark_cap = mc;
             } else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == KEY_RIGHT) && u.nmsg) {
                 rc = msg_build(&u, u.msg_num[u.msel]);
                 u.back = S_FLOW;

@@ -35,10 +35,16 @@ typedef struct sw_tui_opts {
     int (*save)(void *ud, const bool *keep, size_t ncalls, const char *path, char *msg,
                 size_t cap);
     void *save_ud;
+    /* A live capture: called before every redraw (at least every 100 ms)
+     * to read what arrived into the model; returns 0 nothing new, 1 the
+     * model changed (the screens are rebuilt), 2 the capture ended (the
+     * interface closes). NULL: the model is complete. */
+    int (*poll)(void *ud);
+    void *poll_ud;
 } sw_tui_opts;
 
 /* Runs the interface on the terminal until the user quits. The model must
- * be finished (sw_corr_finish). Returns 0, or SW_EIO when the terminal
+ * be finished (sw_corr_finish), by poll too when it changes. Returns 0, or SW_EIO when the terminal
  * cannot be used (not a terminal, no terminfo), SW_ENOMEM. */
 int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o);
 
