@@ -199,6 +199,71 @@ typedef struct flow_seq {
     uint32_t src, dst, seq;
 } flow_seq;
 
+/* What one file is being written with: TCP sequence numbers per direction
+ * (rebuilt segments follow each other), and the packets written. */
+typedef struct outfile {
+    sw_pcapw *w;
+    flow_seq flows[16];
+    size_t nflows;
+    uint64_t sip, rtp;
+} outfile;
+
+/* One SIP message as one packet. 0, or SW_EIO when the file cannot be
+ * written (a message that cannot be rebuilt is left out). */
+static int put_sip(const sw_split *s, outfile *o, const sw_msg *m)
+{
+    const sw_endpoint *a = sw_trace_endpoint(s->t, m->src);
+    const sw_endpoint *z = sw_trace_endpoint(s->t, m->dst);
+    bool tcp = m->transport == SW_TP_TCP;
+    uint32_t seq = 1;
+    if (tcp) {
+        size_t i = 0;
+        while (i < o->nflows && (o->flows[i].src != m->src || o->flows[i].dst != m->dst))
+            i++;
+        if (i == o->nflows && o->nflows < 16)
+            o->flows[o->nflows++] = (flow_seq){m->src, m->dst, 1};
+        if (i < o->nflows) {
+            seq = o->flows[i].seq;
+            o->flows[i].seq += m->len;
+        }
+    }
+    if (!a || !z)
+        return 0;
+    int rc = sw_pcapw_packet(o->w, m->ts_ns, &a->addr, a->port, &z->addr, z->port, tcp, seq,
+                             (const uint8_t *)m->data, m->len);
+    if (rc == SW_EIO)
+        return rc;
+    o->sip += !rc;
+    return 0;
+}
+
+/* One buffered RTP packet (its record at rec). 0 or SW_EIO. */
+static int put_rtp(outfile *o, const uint8_t *rec)
+{
+    rtp_rec r;
+    memcpy(&r, rec, sizeof r);
+    int rc = sw_pcapw_packet(o->w, r.ts_ns, &r.src, r.sport, &r.dst, r.dport, false, 0,
+                             rec + sizeof r, r.len);
+    if (rc == SW_EIO)
+        return rc;
+    o->rtp += !rc;
+    return 0;
+}
+
+static uint32_t rec_len(const uint8_t *rec)
+{
+    rtp_rec r;
+    memcpy(&r, rec, sizeof r);
+    return r.len;
+}
+
+static int64_t rec_ts(const uint8_t *rec)
+{
+    rtp_rec r;
+    memcpy(&r, rec, sizeof r);
+    return r.ts_ns;
+}
+
 static int write_call(sw_split *s, uint32_t call)
 {
     call_buf *b = buf_of(s, call);
@@ -221,61 +286,33 @@ static int write_call(sw_split *s, uint32_t call)
     }
     snprintf(path, plen, "%s/%s-call%u-%s.pcap", s->dir, tbuf, call + 1, cid);
     snprintf(part, plen + 5, "%s.part", path);
-    if ((rc = sw_pcapw_open(&w, part)))
+    outfile o;
+    memset(&o, 0, sizeof o);
+    if ((rc = sw_pcapw_open(&o.w, part)))
         goto out;
-    flow_seq flows[16];
-    size_t nflows = 0;
+    w = o.w;
+    /* the call's messages (its chain) and its RTP (already in time order),
+     * merged by time */
     uint64_t n = sw_corr_call_next(s->c, call, 0);
     size_t off = 0;
-    while (n || off < b->len) {
+    while (!rc && (n || off < b->len)) {
         const sw_msg *m = n ? sw_trace_get(s->t, n) : NULL;
-        const rtp_rec *r = NULL;
-        rtp_rec rr;
-        if (off < b->len) {
-            memcpy(&rr, b->p + off, sizeof rr);
-            r = &rr;
-        }
-        if (m && (!r || m->ts_ns <= r->ts_ns)) {
-            const sw_endpoint *a = sw_trace_endpoint(s->t, m->src);
-            const sw_endpoint *z = sw_trace_endpoint(s->t, m->dst);
-            bool tcp = m->transport == SW_TP_TCP;
-            uint32_t seq = 1;
-            if (tcp) {
-                size_t i = 0;
-                while (i < nflows && (flows[i].src != m->src || flows[i].dst != m->dst))
-                    i++;
-                if (i == nflows && nflows < 16)
-                    flows[nflows++] = (flow_seq){m->src, m->dst, 1};
-                if (i < nflows) {
-                    seq = flows[i].seq;
-                    flows[i].seq += m->len;
-                }
-            }
-            if (a && z) {
-                int prc = sw_pcapw_packet(w, m->ts_ns, &a->addr, a->port, &z->addr, z->port, tcp,
-                                          seq, (const uint8_t *)m->data, m->len);
-                if (prc == SW_EIO) {
-                    rc = prc;
-                    goto out;
-                }
-                if (!prc)
-                    s->st.sip_written++;
-            }
-            n = sw_corr_call_next(s->c, call, n);
-        } else if (r) {
-            int prc = sw_pcapw_packet(w, r->ts_ns, &r->src, r->sport, &r->dst, r->dport, false, 0,
-                                      b->p + off + sizeof rr, r->len);
-            if (prc == SW_EIO) {
-                rc = prc;
-                goto out;
-            }
-            if (!prc)
-                s->st.rtp_written++;
-            off += rec_size(r->len);
-        } else {
+        if (n && !m) {
             n = 0; /* a message number the trace does not hold: stop */
+            continue;
+        }
+        if (m && (off >= b->len || m->ts_ns <= rec_ts(b->p + off))) {
+            rc = put_sip(s, &o, m);
+            n = sw_corr_call_next(s->c, call, n);
+        } else {
+            rc = put_rtp(&o, b->p + off);
+            off += rec_size(rec_len(b->p + off));
         }
     }
+    s->st.sip_written += o.sip;
+    s->st.rtp_written += o.rtp;
+    if (rc)
+        goto out;
     rc = sw_pcapw_close(w);
     w = NULL;
     if (!rc && rename(part, path))
@@ -354,12 +391,8 @@ int sw_split_write_calls(sw_split *s, const bool *keep, size_t nkeep, const char
     size_t ncalls = sw_corr_ncalls(s->c), nref = 0;
     for (size_t i = 0; i < ncalls && i < s->ncalls && i < nkeep; i++)
         if (keep[i])
-            for (size_t off = 0; off < s->calls[i].len;) {
-                rtp_rec r;
-                memcpy(&r, s->calls[i].p + off, sizeof r);
-                off += rec_size(r.len);
+            for (size_t off = 0; off < s->calls[i].len; off += rec_size(rec_len(s->calls[i].p + off)))
                 nref++;
-            }
     rtp_ref *refs = malloc((nref ? nref : 1) * sizeof *refs);
     size_t plen = strlen(path) + 6;
     char *part = malloc(plen);
@@ -371,27 +404,24 @@ int sw_split_write_calls(sw_split *s, const bool *keep, size_t nkeep, const char
     nref = 0;
     for (size_t i = 0; i < ncalls && i < s->ncalls && i < nkeep; i++)
         if (keep[i])
-            for (size_t off = 0; off < s->calls[i].len;) {
-                rtp_rec r;
-                memcpy(&r, s->calls[i].p + off, sizeof r);
-                refs[nref].ts_ns = r.ts_ns;
+            for (size_t off = 0; off < s->calls[i].len; off += rec_size(rec_len(s->calls[i].p + off))) {
+                refs[nref].ts_ns = rec_ts(s->calls[i].p + off);
                 refs[nref++].rec = s->calls[i].p + off;
-                off += rec_size(r.len);
             }
     qsort(refs, nref, sizeof *refs, cmp_rtp);
     snprintf(part, plen, "%s.part", path);
-    sw_pcapw *w;
-    int rc = sw_pcapw_open(&w, part);
+    outfile o;
+    memset(&o, 0, sizeof o);
+    int rc = sw_pcapw_open(&o.w, part);
     if (rc) {
         free(refs);
         free(part);
         return rc;
     }
+    sw_pcapw *w = o.w;
     /* SIP in capture order, RTP by time, merged */
     size_t nmsg = sw_trace_count(s->t), ri = 0;
     uint64_t n = 1;
-    flow_seq flows[16];
-    size_t nflows = 0;
     while (!rc && (n <= nmsg || ri < nref)) {
         const sw_msg *m = NULL;
         while (n <= nmsg) {
@@ -400,43 +430,15 @@ int sw_split_write_calls(sw_split *s, const bool *keep, size_t nkeep, const char
                 break;
             n++;
         }
-        rtp_rec r;
-        if (ri < nref)
-            memcpy(&r, refs[ri].rec, sizeof r);
-        if (m && (ri >= nref || m->ts_ns <= r.ts_ns)) {
-            const sw_endpoint *a = sw_trace_endpoint(s->t, m->src);
-            const sw_endpoint *z = sw_trace_endpoint(s->t, m->dst);
-            bool tcp = m->transport == SW_TP_TCP;
-            uint32_t seq = 1;
-            if (tcp) {
-                size_t i = 0;
-                while (i < nflows && (flows[i].src != m->src || flows[i].dst != m->dst))
-                    i++;
-                if (i == nflows && nflows < 16)
-                    flows[nflows++] = (flow_seq){m->src, m->dst, 1};
-                if (i < nflows) {
-                    seq = flows[i].seq;
-                    flows[i].seq += m->len;
-                }
-            }
-            int prc = a && z ? sw_pcapw_packet(w, m->ts_ns, &a->addr, a->port, &z->addr, z->port,
-                                               tcp, seq, (const uint8_t *)m->data, m->len)
-                             : SW_EINVAL;
-            if (prc == SW_EIO)
-                rc = prc;
-            else if (!prc)
-                (*nsip)++;
+        if (m && (ri >= nref || m->ts_ns <= refs[ri].ts_ns)) {
+            rc = put_sip(s, &o, m);
             n++;
         } else if (ri < nref) {
-            int prc = sw_pcapw_packet(w, r.ts_ns, &r.src, r.sport, &r.dst, r.dport, false, 0,
-                                      refs[ri].rec + sizeof r, r.len);
-            if (prc == SW_EIO)
-                rc = prc;
-            else if (!prc)
-                (*nrtp)++;
-            ri++;
+            rc = put_rtp(&o, refs[ri++].rec);
         }
     }
+    *nsip = o.sip;
+    *nrtp = o.rtp;
     int crc = sw_pcapw_close(w);
     if (!rc)
         rc = crc;

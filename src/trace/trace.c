@@ -376,27 +376,15 @@ void sw_trace_flush(sw_trace *t)
 
 int sw_trace_read(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud)
 {
-    t->sink = sink;
-    t->ud = ud;
-    if (!t->dec) {
-        t->dec = sw_decoder_new(&t->o.decode, on_payload, t);
-        if (!t->dec)
-            return SW_ENOMEM;
-    }
-    sw_packet p;
-    while (!t->stop && !t->oom && sw_capset_next(cs, &p) == 1) {
-        t->st.packets++;
-        t->st.bytes += p.caplen;
-        sw_decoder_packet(t->dec, &p);
-    }
-    if (!t->stop && !t->oom)
-        sw_decoder_flush(t->dec);
+    size_t n;
+    int rc;
+    do /* 0: more may come, only from a set that does not wait */
+        rc = sw_trace_read_some(t, cs, sink, ud, SIZE_MAX, &n);
+    while (rc == 0);
     t->st.mapped_bytes = 0;
     for (size_t i = 0; i < sw_capset_count(cs); i++)
         t->st.mapped_bytes += sw_capture_mapped(sw_capset_get(cs, i));
-    if (t->oom)
-        return SW_ENOMEM;
-    return t->stop;
+    return rc == 1 ? 0 : rc;
 }
 
 size_t sw_trace_count(const sw_trace *t) { return t->count; }

@@ -21,29 +21,8 @@
 . "$(dirname "$0")/scenarios/diag/lib_diag.sh"
 diag_setup live_split 92
 live_need sox tshark
-ASC=$LIVE_SCEN/audio
-
-for enc in u-law:0 a-law:8; do
-    e=${enc%%:*}
-    pt=${enc#*:}
-    sox -n -r 8000 -c 1 -e "$e" -t raw "$W/caller-$pt.raw" synth 2 sine 1000 vol 0.5 &&
-        sox -n -r 8000 -c 1 -e "$e" -t raw "$W/called-$pt.raw" synth 2 sine 400 vol 0.5 ||
-        live_fail "sox cannot make the tones"
-    python3 "$ASC/rtp_pcap.py" "$W/caller-$pt.raw" "$pt" 0x11110000 "$W/caller-$pt.pcap" &&
-        python3 "$ASC/rtp_pcap.py" "$W/called-$pt.raw" "$pt" 0x22220000 "$W/called-$pt.pcap" ||
-        live_fail "rtp_pcap.py failed"
-done
-head -c 16000 /dev/urandom >"$W/g729.raw"
-python3 "$ASC/rtp_pcap.py" "$W/g729.raw" 18 0x33330000 "$W/g729.pcap" || live_fail "rtp_pcap.py failed"
-scenario() {
-    sed -e "s/@PT@/$3/g" -e "s/@CODEC@/$4/g" -e "s#@PCAP@#$5#g" "$ASC/$2" >"$W/$1.xml"
-}
-scenario uac_0 uac_audio.xml 0 PCMU "$W/caller-0.pcap"
-scenario uas_0 uas_audio.xml 0 PCMU "$W/called-0.pcap"
-scenario uac_8 uac_audio.xml 8 PCMA "$W/caller-8.pcap"
-scenario uas_8 uas_audio.xml 8 PCMA "$W/called-8.pcap"
-scenario uac_18 uac_audio.xml 18 G729 "$W/g729.pcap"
-scenario uas_18 uas_audio.xml 18 G729 "$W/g729.pcap"
+. "$LIVE_SCEN/audio/lib_audio.sh"
+audio_scenarios
 
 UAC=127.0.0.90
 P=$(live_port) || live_fail "no free port"
@@ -52,18 +31,7 @@ mkdir -p "$W/split"
 live_tcpdump_start cap "$NS" lo "udp and net 127.0.0.0/8"
 live_bg live "$NS" 60 "$SIPWHY" live -i lo --show calls --split-dir "$W/split" udp
 sleep 1 # the interface is open by then (live_cmd.sh does the same)
-diag_uas uas_0 127.0.0.91 "$P" "$W/uas_0.xml" -m 1 -mp 31000
-diag_uas uas_8 127.0.0.92 "$P" "$W/uas_8.xml" -m 1 -mp 32000
-diag_uas uas_18 127.0.0.93 "$P" "$W/uas_18.xml" -m 1 -mp 33000
-diag_uac pcmu "$UAC" "$P" "$W/uac_0.xml" "127.0.0.91:$P" -s pcmu -m 1 -mp 21000
-diag_ok pcmu 0 $?
-diag_uac pcma "$UAC" "$P" "$W/uac_8.xml" "127.0.0.92:$P" -s pcma -m 1 -mp 22000
-diag_ok pcma 0 $?
-diag_uac g729 "$UAC" "$P" "$W/uac_18.xml" "127.0.0.93:$P" -s g729 -m 1 -mp 23000
-diag_ok g729 0 $?
-for u in 0 8 18; do
-    live_wait "uas_$u" || live_fail "sipp UAS '$u' failed: $(tail -n 15 "$W/uas_$u.out")"
-done
+audio_calls "$P"
 sleep 0.5
 live_tcpdump_stop cap
 eval "p=\$LIVE_PID_live"
