@@ -63,10 +63,13 @@ static const char usage[] =
     "      --limit NAME=N     change a bound (see LIMITS in sipwhy(1))\n"
     "  -h, --help             this help\n"
     "\n"
-    "The words after the options form a BPF filter (as tcpdump's); without one every\n"
-    "packet is read, so SIP is found on any port and IP fragments are kept (a port\n"
-    "filter loses the later fragments of a large INVITE). Ctrl-C (SIGINT) or SIGTERM\n"
-    "stops the capture; a summary with libpcap's drop counters goes to stderr.\n";
+    "      --all-packets      no default filter: every packet goes through sipwhy\n"
+    "\n"
+    "The words after the options form a BPF filter (as tcpdump's). Without one a\n"
+    "default filter keeps what SIP analysis needs on any port: UDP that starts like SIP\n"
+    "or RTP, all TCP and SCTP, IP fragments (a port filter loses the later fragments of\n"
+    "a large INVITE), IPv6 UDP. Ctrl-C (SIGINT) or SIGTERM stops the capture; a summary\n"
+    "with libpcap's drop counters goes to stderr.\n";
 
 typedef struct lctx {
     sw_render_opts ro;
@@ -100,6 +103,22 @@ static void on_rtp(void *ud, size_t stream, const sw_rtp_hdr *h, const sw_payloa
     if (l->split)
         sw_split_rtp(l->split, stream, h, pl);
 }
+
+/* Without a filter of the user's: what SIP analysis needs, decided in the
+ * kernel. UDP whose payload starts like SIP (an upper-case letter: every
+ * method, "SIP/2.0"; a CR or LF keep-alive) or like RTP/RTCP (version 2);
+ * every TCP and SCTP packet (a segment may be the middle of a message); IP
+ * fragments (a later fragment has no UDP header, so no port: sngrep loses
+ * fragmented INVITEs to its port filter); IPv6 UDP whole (libpcap cannot
+ * index the UDP payload behind an IPv6 header). What it drops: other UDP
+ * (DNS, NTP, DHCP, syslog...), ICMP, ARP. No `vlan` clause: Linux takes the
+ * (outer) VLAN tag off a frame before the filter runs, so tagged traffic
+ * matches as it is, and the clause would not compile on `any` (cooked
+ * link type). A second tag (QinQ) stays in the data: --all-packets there. */
+#define DEFAULT_BPF                                                                              \
+    "(ip and udp and (udp[8] & 0xc0 = 0x80 or (udp[8] >= 0x41 and udp[8] <= 0x5a) or "          \
+    "udp[8] = 0x0d or udp[8] = 0x0a)) or (ip6 and udp) or tcp or sctp or "                      \
+    "(ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] = 44)"
 
 static void on_signal(int sig)
 {
@@ -310,7 +329,7 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
 
 int sw_cmd_live(int argc, char **argv)
 {
-    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE, O_SPLIT, O_TUI };
+    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE, O_SPLIT, O_TUI, O_ALLPKT };
     const char *user = NULL;
     static const struct option opts[] = {{"interface", required_argument, 0, 'i'},
                                          {"show", required_argument, 0, O_SHOW},
@@ -324,6 +343,7 @@ int sw_cmd_live(int argc, char **argv)
                                          {"where", required_argument, 0, O_WHERE},
                                          {"split-dir", required_argument, 0, O_SPLIT},
                                          {"tui", no_argument, 0, O_TUI},
+                                         {"all-packets", no_argument, 0, O_ALLPKT},
                                          {"lang", required_argument, 0, O_LANG},
                                          {"no-explain", no_argument, 0, O_NOEXPLAIN},
                                          {"help", no_argument, 0, 'h'},
@@ -337,6 +357,7 @@ int sw_cmd_live(int argc, char **argv)
     const char *ifaces[SW_CAPTURE_MAX_LIVE];
     size_t nif = 0;
     const char *wfile = NULL, *where = NULL, *split_dir = NULL;
+    bool all_packets = false;
     uint64_t duration = 0, rotate = 0, file_size = 0;
     optind = 1;
     opterr = 0;
@@ -403,6 +424,7 @@ int sw_cmd_live(int argc, char **argv)
             break;
         case O_WHERE: where = optarg; break;
         case O_TUI: l.tui = true; break;
+        case O_ALLPKT: all_packets = true; break;
         case O_SPLIT:
             if (!*optarg) {
                 sw_cli_error("live: --split-dir needs a directory");
@@ -495,10 +517,12 @@ int sw_cmd_live(int argc, char **argv)
             strcat(bpf, " ");
         strcat(bpf, argv[i]);
     }
+    bool default_filter = !*bpf && !all_packets;
 
     sw_capset *cs;
     char err[512];
-    rc = sw_capset_open_live_n(&cs, ifaces, nif, bpf, err, sizeof err);
+    rc = sw_capset_open_live_n(&cs, ifaces, nif, default_filter ? DEFAULT_BPF : bpf, err,
+                               sizeof err);
     free(bpf);
     if (rc) {
         sw_query_free(l.q);
@@ -648,6 +672,8 @@ int sw_cmd_live(int argc, char **argv)
     fprintf(stderr,
             "live: %s: %" PRIu64 " packets, %" PRIu64 " SIP messages, %zu calls", iface,
             st->packets, st->messages, sw_corr_ncalls(l.corr));
+    if (default_filter)
+        fputs(" (default filter)", stderr);
     bool dropped = false;
     for (size_t i = 0; i < nif; i++) {
         uint64_t recv = 0, drop = 0, ifdrop = 0;

@@ -6,7 +6,7 @@
 # In a private network namespace (else the host's lo): a sipp UAS (127.0.0.31) answers 5
 # calls from a sipp UAC (127.0.0.30), one call every 200 ms; at the same time
 #   tcpdump               records lo                                  -> cap.pcap
-#   sipwhy live --show messages -f json                               -> msgs.out
+#   sipwhy live --show messages -f json (the default filter)          -> msgs.out
 #   sipwhy live --show calls -f json -w live.pcap --user nobody, a BPF filter -> calls.out
 # Both sipwhy runs are stopped with SIGINT (as Ctrl-C). Checks:
 #   - msgs.out has one JSON object per SIP message, the same number and the same
@@ -46,6 +46,12 @@ eval "cp=\$LIVE_PID_calls"
 sw_pid=$(pgrep -P "$cp" | head -n 1)
 live_expect "live --user nobody runs as nobody after opening the interface" 65534 \
     "$(awk '/^Uid:/ { print $2 }' "/proc/$sw_pid/status" 2>/dev/null)"
+# traffic the default filter leaves in the kernel: UDP that starts like neither SIP
+# nor RTP (DNS-, NTP-, syslog-like first bytes)
+live_in "$ns" python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for b in (b"\x12\x34\x01\x00dns", b"\x1b ntp", b"<13>syslog", b"lowercase"):
+    s.sendto(b, ("127.0.0.31", 9))'
 live_bg uas "$ns" 30 sipp -sf "$CSC/uas_answer.xml" -i "$UAS" -p "$P" -m 5 -nostdin
 live_wait_listen "$ns" udp "$UAS" "$P" || live_fail "sipp UAS did not start: $(cat "$W/uas.err")"
 live_run uac "$ns" 30 sipp -sf "$CSC/uac_call.xml" -i "$UAC" -p "$P" -m 5 -r 5 -s bob -nostdin \
@@ -84,6 +90,8 @@ print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["state"] == "completed" 
 seq "$W/w.json" >"$W/w.seq"
 live_expect "live -w: the same SIP messages as tcpdump's capture" yes \
     "$(cmp -s "$W/ref.seq" "$W/w.seq" && echo yes || echo "no: $(wc -l <"$W/w.seq") messages")"
+live_expect "the default filter (msgs run): only the 30 SIP packets reached sipwhy" yes \
+    "$(grep -q '^live: lo: 30 packets, 30 SIP messages, 5 calls (default filter)' "$W/msgs.err" && echo yes || echo "no: $(cat "$W/msgs.err")")"
 live_expect "live summary on stderr" yes \
     "$(grep -q '^live: lo: .* 30 SIP messages, 5 calls' "$W/calls.err" && echo yes || echo no)"
 # errors: no interface, a bad interface, a bad filter, a call-level where
