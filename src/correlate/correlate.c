@@ -442,6 +442,11 @@ int64_t sw_corr_call_t_ringing(const sw_corr *c, const sw_call *k) { return msg_
 int64_t sw_corr_call_t_answer(const sw_corr *c, const sw_call *k) { return msg_ts(c, k->answer_msg); }
 int64_t sw_corr_call_t_end(const sw_corr *c, const sw_call *k) { return msg_ts(c, k->end_msg); }
 
+int64_t sw_corr_call_t_last(const sw_corr *c, const sw_call *k)
+{
+    return msg_ts(c, k->end_msg ? k->end_msg : k->last);
+}
+
 uint32_t sw_corr_call_src(const sw_corr *c, const sw_call *k)
 {
     const sw_msg *m = sw_trace_get(c->t, k->invite ? k->invite : k->first);

@@ -242,6 +242,10 @@ int64_t sw_corr_call_t_start(const sw_corr *c, const sw_call *k);
 int64_t sw_corr_call_t_ringing(const sw_corr *c, const sw_call *k);
 int64_t sw_corr_call_t_answer(const sw_corr *c, const sw_call *k);
 int64_t sw_corr_call_t_end(const sw_corr *c, const sw_call *k);
+/* Where the call stops being counted: its end, or, for a call that never
+ * ended in the capture, its last message (0 when neither is known). What
+ * call durations run to (`calls`, call.duration, the TUI). */
+int64_t sw_corr_call_t_last(const sw_corr *c, const sw_call *k);
 /* Endpoints of the first request (of the first message until one is seen). */
 uint32_t sw_corr_call_src(const sw_corr *c, const sw_call *k);
 uint32_t sw_corr_call_dst(const sw_corr *c, const sw_call *k);

@@ -1612,12 +1612,8 @@ static void rule_media(sw_diag *d)
         if (!er->valid || !ee->valid || er->hold || ee->hold)
             continue;
         const sw_call *k = sw_corr_call(c, (uint32_t)i);
-        int64_t end = sw_corr_call_t_end(c, k);
-        if (!end) {
-            const sw_msg *lm = sw_trace_get(d->t, k->last);
-            end = lm ? lm->ts_ns : sw_corr_call_t_answer(c, k);
-        }
-        double secs = (double)(end - sw_corr_call_t_answer(c, k)) / 1e9;
+        int64_t answer = sw_corr_call_t_answer(c, k), end = sw_corr_call_t_last(c, k);
+        double secs = (double)((end ? end : answer) - answer) / 1e9;
         if (secs < 2.0)
             continue; /* too short to expect media to have started */
         uint64_t to_caller = cnt[2 * i], to_callee = cnt[2 * i + 1];

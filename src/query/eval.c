@@ -481,10 +481,7 @@ static bool next_val(qeval *ev, const qnode *nd, qiter *it, qval *v)
                 v->n = 0;
                 return true;
             }
-            const sw_msg *last = c->trace ? sw_trace_get(c->trace, call->last) : NULL;
-            int64_t end = sw_corr_call_t_end(c->corr, call);
-            if (!end)
-                end = last ? last->ts_ns : 0;
+            int64_t end = sw_corr_call_t_last(c->corr, call);
             if (!end || end < answer)
                 return false;
             v->n = end - answer;

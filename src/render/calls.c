@@ -40,11 +40,8 @@ static void view(const sw_trace *t, const sw_corr *c, const sw_call *k, callview
 {
     put_endpoint(v->src, sizeof v->src, sw_trace_endpoint(t, sw_corr_call_src(c, k)));
     put_endpoint(v->dst, sizeof v->dst, sw_trace_endpoint(t, sw_corr_call_dst(c, k)));
-    const sw_msg *last = sw_trace_get(t, k->last);
     int64_t t0 = sw_corr_call_t_start(c, k), answer = sw_corr_call_t_answer(c, k);
-    v->end = sw_corr_call_t_end(c, k);
-    if (!v->end)
-        v->end = last ? last->ts_ns : 0;
+    v->end = sw_corr_call_t_last(c, k);
     /* Duration of the conversation itself: answer to end (or to the end of
      * the capture for calls still up); a call never answered lasted 0 s. */
     v->duration = answer ? secs(answer, v->end) : 0;

@@ -149,14 +149,8 @@ static void put_line(int y, const char *s, attr_t a)
 
 static int64_t call_duration(const tui *u, const sw_call *k)
 {
-    int64_t answer = sw_corr_call_t_answer(u->c, k), end = sw_corr_call_t_end(u->c, k);
-    if (!answer)
-        return 0;
-    if (!end) {
-        const sw_msg *last = sw_trace_get(u->t, k->last);
-        end = last ? last->ts_ns : answer;
-    }
-    return end > answer ? end - answer : 0;
+    int64_t answer = sw_corr_call_t_answer(u->c, k), end = sw_corr_call_t_last(u->c, k);
+    return answer && end > answer ? end - answer : 0;
 }
 
 /* One row of the list, escaped, into buf. */
