@@ -23,6 +23,15 @@ void sw_cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+int sw_cli_bad_option(const char *cmd, int c, char **argv, const char *help)
+{
+    if (c == ':')
+        sw_cli_error("%s: option '%s' needs a value", cmd, argv[optind - 1]);
+    else
+        sw_cli_error("%s: unknown option '%s' (see %s)", cmd, argv[optind - 1], help);
+    return SW_EXIT_USAGE;
+}
+
 void sw_cli_warn(const char *fmt, ...)
 {
     va_list ap;

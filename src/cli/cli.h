@@ -179,6 +179,12 @@ int sw_cli_where_masks(struct sw_query *q, const struct sw_trace *t, const struc
 int sw_cli_where_compile(const char *cmd, const char *opt, char **words, size_t nwords,
                          bool had_where, struct sw_query **out);
 
+/* getopt_long's answer c for a bad option of command cmd ('?' unknown, ':'
+ * missing value) as one error line naming the option (argv[optind - 1])
+ * and where the help is; returns SW_EXIT_USAGE. help: the help command,
+ * e.g. "sipwhy calls --help". */
+int sw_cli_bad_option(const char *cmd, int c, char **argv, const char *help);
+
 /* Commands. */
 int sw_cmd_history(int argc, char **argv);
 int sw_cmd_show(int argc, char **argv);

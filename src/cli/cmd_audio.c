@@ -288,11 +288,7 @@ int sw_cmd_audio(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("audio: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("audio: unknown option '%s' (see sipwhy audio --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("audio", c, argv, "sipwhy audio --help");
         }
     }
     if (optind >= argc) {

@@ -75,11 +75,7 @@ int sw_cmd_calls(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("calls: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("calls: unknown option '%s' (see sipwhy calls --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("calls", c, argv, "sipwhy calls --help");
         }
     }
     if (optind >= argc) {

@@ -98,11 +98,7 @@ int sw_cmd_diagnose(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("diagnose: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("diagnose: unknown option '%s' (see sipwhy --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("diagnose", c, argv, "sipwhy --help");
         }
     }
     if (optind >= argc) {

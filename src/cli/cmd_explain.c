@@ -657,12 +657,7 @@ int sw_cmd_explain(int argc, char **argv)
             usage(stdout);
             return SW_EXIT_OK;
         case ':':
-            sw_cli_error("explain: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("explain: unknown option '%s' (see sipwhy explain --help)",
-                         argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("explain", c, argv, "sipwhy explain --help");
         }
     }
     g_lang = (sw_kb_lang)lang;

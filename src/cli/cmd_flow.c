@@ -187,11 +187,7 @@ int sw_cmd_flow(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("flow: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("flow: unknown option '%s' (see sipwhy flow --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("flow", c, argv, "sipwhy flow --help");
         }
     }
     if (argc - optind < 2) {

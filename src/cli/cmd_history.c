@@ -174,12 +174,7 @@ int sw_cmd_history(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("history: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("history: unknown option '%s' (see sipwhy history --help)",
-                         argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("history", c, argv, "sipwhy history --help");
         }
     }
     if (optind >= argc) {

@@ -446,11 +446,7 @@ int sw_cmd_live(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("live: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("live: unknown option '%s' (see sipwhy live --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("live", c, argv, "sipwhy live --help");
         }
     }
     if (nif > 1 && wfile) {

@@ -80,11 +80,7 @@ int sw_cmd_rtp(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("rtp: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("rtp: unknown option '%s' (see sipwhy rtp --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("rtp", c, argv, "sipwhy rtp --help");
         }
     }
     if (optind >= argc) {

@@ -143,11 +143,7 @@ int sw_cmd_show(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("show: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("show: unknown option '%s' (see sipwhy show --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("show", c, argv, "sipwhy show --help");
         }
     }
     if (where || had_where)

@@ -83,11 +83,7 @@ int sw_cmd_stats(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("stats: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("stats: unknown option '%s' (see sipwhy stats --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("stats", c, argv, "sipwhy stats --help");
         }
     }
     if (optind >= argc) {

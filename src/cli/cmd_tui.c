@@ -157,11 +157,7 @@ int sw_cmd_tui(int argc, char **argv)
             break;
         case 'h': fputs(usage, stdout); return SW_EXIT_OK;
         case ':':
-            sw_cli_error("tui: option '%s' needs a value", argv[optind - 1]);
-            return SW_EXIT_USAGE;
-        default:
-            sw_cli_error("tui: unknown option '%s' (see sipwhy tui --help)", argv[optind - 1]);
-            return SW_EXIT_USAGE;
+        default: return sw_cli_bad_option("tui", c, argv, "sipwhy tui --help");
         }
     }
     if (optind >= argc) {
