@@ -8,8 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
+static bool quiet;
+
+void sw_cli_quiet(bool on) { quiet = on; }
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
+    if (quiet)
+        return;
     fprintf(stderr, "sipwhy: %s: ", kind);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

@@ -26,6 +26,9 @@ typedef enum { SW_LANG_EN = 0, SW_LANG_RU } sw_lang;
 void sw_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "sipwhy: warning: ..." on stderr, newline added. */
 void sw_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* While on, errors and warnings are not printed (a full-screen interface
+ * owns the terminal and reports what went wrong itself). */
+void sw_cli_quiet(bool on);
 /* Parses "text|tsv|json" (allowed is a mask of 1<<sw_format); prints an error
  * naming the command and returns -1 when not allowed. */
 int sw_cli_parse_format(const char *cmd, const char *s, unsigned allowed, sw_format *out);

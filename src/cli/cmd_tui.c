@@ -70,16 +70,11 @@ static int save_calls(void *ud, const bool *keep, size_t ncalls, const char *pat
     memset(&mo, 0, sizeof mo);
     mo.on_rtp = save_rtp;
     mo.on_rtp_ud = s;
-    /* errors of the second reading go to the status line, not the screen */
-    FILE *saved = stderr;
-    stderr = fopen("/dev/null", "w");
-    if (!stderr)
-        stderr = saved;
+    /* the second reading's warnings were printed by the first one, before
+     * the interface started; a failure goes to the status line */
+    sw_cli_quiet(true);
     int rc = sw_cli_model_load_media_opts(&s->m2, s->inputs, s->ninputs, &mo);
-    if (stderr != saved) {
-        fclose(stderr);
-        stderr = saved;
-    }
+    sw_cli_quiet(false);
     if (rc) {
         snprintf(msg, cap, " save: the captures could not be read again");
         sw_split_free(s->split);

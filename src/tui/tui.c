@@ -127,6 +127,15 @@ static size_t fit_cols(const char *s, int cols)
     return i;
 }
 
+/* Moves the first visible row *top of an h-row window so that row sel is in it. */
+static void keep_visible(size_t sel, size_t *top, size_t h)
+{
+    if (sel < *top)
+        *top = sel;
+    if (sel >= *top + h)
+        *top = sel - h + 1;
+}
+
 static void put_line(int y, const char *s, attr_t a)
 {
     move(y, 0);
@@ -301,10 +310,7 @@ static void draw_list(tui *u)
     int h = LINES - 3;
     if (h < 1)
         h = 1;
-    if (u->sel < u->top)
-        u->top = u->sel;
-    if (u->sel >= u->top + (size_t)h)
-        u->top = u->sel - (size_t)h + 1;
+    keep_visible(u->sel, &u->top, (size_t)h);
     for (int y = 0; y < h; y++) {
         size_t r = u->top + (size_t)y;
         if (r >= u->nrows) {
@@ -403,10 +409,7 @@ static void draw_flow(tui *u)
     int bh = fh - 2 < 1 ? 1 : fh - 2;
     size_t sel_line = u->nmsg ? u->msg_line[u->msel] : 0;
     size_t sb = sel_line >= 2 ? sel_line - 2 : 0;
-    if (sb < u->ftop)
-        u->ftop = sb;
-    if (sb >= u->ftop + (size_t)bh)
-        u->ftop = sb - (size_t)bh + 1;
+    keep_visible(sb, &u->ftop, (size_t)bh);
     for (int y = 0; y < 2; y++)
         put_line(1 + y, (size_t)y < u->flow.n ? u->flow.line[y] : "", y == 1 ? A_BOLD : 0);
     for (int y = 0; y < bh; y++) {
@@ -490,10 +493,7 @@ static void draw_findings(tui *u)
              sw_diag_count_severity(u->d, SW_SEV_ERROR), sw_diag_count_severity(u->d, SW_SEV_WARNING));
     title_line(u, buf);
     int h = LINES - 2;
-    if (u->dsel < u->dtop)
-        u->dtop = u->dsel;
-    if (u->dsel >= u->dtop + (size_t)h)
-        u->dtop = u->dsel - (size_t)h + 1;
+    keep_visible(u->dsel, &u->dtop, (size_t)h);
     for (int y = 0; y < h; y++) {
         size_t i = u->dtop + (size_t)y;
         if (i >= n) {
