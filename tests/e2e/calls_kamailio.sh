@@ -41,14 +41,7 @@ cd "$W" || exit 1
 SC=$LIVE_SCEN/calls
 CALLS_TSV=$SC/calls_tsv.py
 
-ns=""
-if live_can_netns; then
-    ns=$(live_netns kam) || live_fail "cannot set up a network namespace"
-    live_netns_adopt "$ns"
-    live_log "running in network namespace $ns"
-else
-    live_log "cannot create a network namespace: running on the host's lo"
-fi
+live_lo_ns kam
 
 UAC=127.0.0.41
 KAM=127.0.0.42

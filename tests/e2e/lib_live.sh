@@ -138,6 +138,19 @@ live_netns() {
     echo "$n"
 }
 
+# live_lo_ns TAG: a private network namespace for a test on lo, its name in $ns; the
+# host's lo (ns empty) where namespaces cannot be made. Registered for deletion.
+live_lo_ns() {
+    ns=""
+    if live_can_netns; then
+        ns=$(live_netns "$1") || live_fail "cannot set up a network namespace"
+        live_netns_adopt "$ns"
+        live_log "running in network namespace $ns"
+    else
+        live_log "cannot create a network namespace: running on the host's lo"
+    fi
+}
+
 # live_netns_adopt NS: registers NS for deletion by the EXIT trap (live_netns runs in a
 # command substitution, i.e. a subshell, so it cannot record it itself).
 live_netns_adopt() {

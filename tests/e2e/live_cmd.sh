@@ -23,14 +23,7 @@ live_need sipp tcpdump python3 ip ss timeout
 [ "$(id -u)" -eq 0 ] || live_skip "needs root to capture (uid $(id -u))"
 [ -x "$SIPWHY" ] || live_fail "sipwhy binary $SIPWHY not found"
 cd "$W" || exit 1
-ns=""
-if live_can_netns; then
-    ns=$(live_netns lc) || live_fail "cannot set up a network namespace"
-    live_netns_adopt "$ns"
-    live_log "running in network namespace $ns"
-else
-    live_log "cannot create a network namespace: running on the host's lo"
-fi
+live_lo_ns lc
 UAC=127.0.0.30
 UAS=127.0.0.31
 P=$(live_port) || live_fail "no free port"

@@ -25,14 +25,7 @@ live_need sipp tcpdump python3 ip ss timeout
 [ "$(id -u)" -eq 0 ] || live_skip "needs root to capture (uid $(id -u))"
 [ -x "$SIPWHY" ] || live_fail "sipwhy binary $SIPWHY not found"
 cd "$W" || exit 1
-ns=""
-if live_can_netns; then
-    ns=$(live_netns lf) || live_fail "cannot set up a network namespace"
-    live_netns_adopt "$ns"
-    live_log "running in network namespace $ns"
-else
-    live_log "cannot create a network namespace: running on the host's lo"
-fi
+live_lo_ns lf
 UAC=127.0.0.30
 P=$(live_port) || live_fail "no free port"
 SC=$LIVE_SCEN/calls

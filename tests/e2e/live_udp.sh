@@ -21,14 +21,7 @@ live_need sipp kamailio tcpdump tshark python3 ip ss timeout od
 [ "$(id -u)" -eq 0 ] || live_skip "needs root to capture with tcpdump (uid $(id -u))"
 cd "$W" || exit 1
 
-ns=""
-if live_can_netns; then
-    ns=$(live_netns udp) || live_fail "cannot set up a network namespace"
-    live_netns_adopt "$ns"
-    live_log "running in network namespace $ns"
-else
-    live_log "cannot create a network namespace: running on the host's lo"
-fi
+live_lo_ns udp
 
 UAC=127.0.0.21
 KAM=127.0.0.22

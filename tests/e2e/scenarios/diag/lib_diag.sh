@@ -30,14 +30,8 @@ diag_setup() {
     DSC=$LIVE_SCEN/diag
     CSC=$LIVE_SCEN/calls
     diag_capture cap
-    NS=""
-    if live_can_netns; then
-        NS=$(live_netns d) || live_fail "cannot set up a network namespace"
-        live_netns_adopt "$NS"
-        live_log "running in network namespace $NS"
-    else
-        live_log "cannot create a network namespace: running on the host's lo"
-    fi
+    live_lo_ns d
+    NS=$ns
 }
 
 # diag_uas NAME IP PORT SCENARIO [sipp options...]: a sipp UAS in the background (30 s
