@@ -61,16 +61,10 @@ static void rm_dir(const char *dir)
     rmdir(dir);
 }
 
-/* Messages of a file as "METHOD|CODE Call-ID" lines. */
+/* Messages of a file as "METHOD|CODE Call-ID" lines; the file is removed. */
 static void file_msgs(const char *path, char *out, size_t cap)
 {
-    model md;
-    const char *paths[] = {path};
-    char err[256];
-    assert_int_equal(sw_capset_open(&md.cs, paths, 1, err, sizeof err), 0);
-    md.t = sw_trace_new(NULL);
-    md.c = sw_corr_new(md.t, NULL);
-    assert_int_equal(sw_trace_read(md.t, md.cs, sink, md.c), 0);
+    model md = scen_read(strdup(path), NULL);
     out[0] = '\0';
     size_t len = 0;
     for (uint64_t i = 1; i <= sw_trace_count(md.t); i++) {
@@ -86,9 +80,7 @@ static void file_msgs(const char *path, char *out, size_t cap)
         len += (size_t)snprintf(out + len, cap - len, "%s%s %.*s", len ? "; " : "", what,
                                 (int)s.call_id.len, s.call_id.p);
     }
-    sw_corr_free(md.c);
-    sw_trace_free(md.t);
-    sw_capset_close(md.cs);
+    drop(&md); /* the file is read: it goes too */
 }
 
 static void test_split_files(void **state)

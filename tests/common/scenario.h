@@ -49,6 +49,23 @@ static int sink(void *ud, uint64_t number, const sw_msg *msg, const sw_sip_msg *
     return 0;
 }
 
+/* Reads the capture at path (taken over, unlinked by drop()) through trace
+ * and correlate with opts, as the commands do, and finishes the model. */
+static model scen_read(char *path, const sw_corr_opts *opts)
+{
+    model md;
+    md.path = path;
+    const char *paths[] = {md.path};
+    char err[256];
+    assert_int_equal(sw_capset_open(&md.cs, paths, 1, err, sizeof err), 0);
+    md.t = sw_trace_new(NULL);
+    md.c = sw_corr_new(md.t, opts);
+    assert_non_null(md.c);
+    assert_int_equal(sw_trace_read(md.t, md.cs, sink, md.c), 0);
+    sw_corr_finish(md.c, 0);
+    return md;
+}
+
 /* Builds the model of a scenario; messages are 1 ms apart (or `gap_ms`). */
 static model build(const m *ms, size_t n, int gap_ms)
 {
@@ -82,18 +99,10 @@ static model build(const m *ms, size_t n, int gap_ms)
         pw_frame(&w, 1000 + us / 1000000, us % 1000000, x->from_b ? b : a, x->from_b ? a : b,
                  5060, 5060, false, 0, buf, (size_t)len);
     }
-    model md;
-    md.path = pw_save(&w, false);
+    char *path = pw_save(&w, false);
     free(w.buf);
-    const char *paths[] = {md.path};
-    char err[256];
-    assert_int_equal(sw_capset_open(&md.cs, paths, 1, err, sizeof err), 0);
-    md.t = sw_trace_new(NULL);
-    md.c = sw_corr_new(md.t, scen_opts);
-    assert_non_null(md.c);
-    assert_int_equal(sw_trace_read(md.t, md.cs, sink, md.c), 0);
+    model md = scen_read(path, scen_opts);
     assert_int_equal(sw_trace_count(md.t), n);
-    sw_corr_finish(md.c, 0);
     return md;
 }
 

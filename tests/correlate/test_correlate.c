@@ -51,19 +51,11 @@ static void test_call_strings_past_64k(void **state)
                        "Call-ID: big-call\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
     pw_frame(&w, 1001, 0, scen_b, scen_a, 5060, 40000, true, 1, resp, strlen(resp));
     free(buf);
-    model md;
-    md.path = pw_save(&w, false);
+    char *path = pw_save(&w, false);
     free(w.buf);
-    const char *paths[] = {md.path};
-    char err[256];
-    assert_int_equal(sw_capset_open(&md.cs, paths, 1, err, sizeof err), 0);
-    md.t = sw_trace_new(NULL);
-    md.c = sw_corr_new(md.t, NULL);
-    assert_non_null(md.c);
-    assert_int_equal(sw_trace_read(md.t, md.cs, sink, md.c), 0);
+    model md = scen_read(path, NULL);
     assert_int_equal(sw_trace_count(md.t), 2);
     assert_true(sw_trace_get(md.t, 1)->len > 70000);
-    sw_corr_finish(md.c, 0);
     assert_int_equal(sw_corr_ncalls(md.c), 1);
     const sw_call *k = sw_corr_call(md.c, 0);
     assert_true(k->ref_big != 0); /* the side table was used */
