@@ -352,12 +352,14 @@ int sw_trace_read_some(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud, s
     }
     sw_packet p;
     int rc = 1;
-    while (!t->stop && !t->oom && *nread < max && (rc = sw_capset_next(cs, &p)) == 1) {
+    size_t n = 0; /* a local: the store through nread would not stay in a register */
+    while (!t->stop && !t->oom && n < max && (rc = sw_capset_next(cs, &p)) == 1) {
         t->st.packets++;
         t->st.bytes += p.caplen;
         sw_decoder_packet(t->dec, &p);
-        (*nread)++;
+        n++;
     }
+    *nread = n;
     if (t->oom)
         return SW_ENOMEM;
     if (t->stop)
