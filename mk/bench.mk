@@ -19,18 +19,22 @@ BENCH_ARGS  ?=
 BENCH_PY     = python3 bench/bench.py --sipwhy $(abspath $(BUILD)/sipwhy) \
                --data $(BENCH_DATA) --gen $(SW_SHARED)/bench/gen_pcap.py
 
-.PHONY: bench bench-callgrind bench-rtp
+.PHONY: bench bench-callgrind bench-rtp bench-deps
 
-bench: $(BUILD)/sipwhy
+# the peers and valgrind, installed as the build's packages are (scripts/deps.sh)
+bench-deps:
+	@sh scripts/deps.sh bench
+
+bench: bench-deps $(BUILD)/sipwhy
 	$(BENCH_PY) $(if $(filter 1,$(BENCH_QUICK)),--quick) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
 
 # sipwhy rtp against tshark -z rtp,streams and bench/pcap_loop (a bare libpcap loop)
-bench-rtp: $(BUILD)/sipwhy $(BUILD)/pcap_loop
+bench-rtp: bench-deps $(BUILD)/sipwhy $(BUILD)/pcap_loop
 	$(BENCH_PY) --rtp $(if $(filter 1,$(BENCH_QUICK)),--quick) $(BENCH_ARGS)
 
 $(BUILD)/pcap_loop: bench/pcap_loop.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -o $@ $< $(shell pkg-config --libs libpcap)
 
-bench-callgrind: $(BUILD)/sipwhy
+bench-callgrind: bench-deps $(BUILD)/sipwhy
 	$(BENCH_PY) --callgrind $(BENCH_ARGS)
