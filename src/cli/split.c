@@ -284,7 +284,7 @@ static int write_call(sw_split *s, uint32_t call)
         rc = SW_ENOMEM;
         goto out;
     }
-    snprintf(path, plen, "%s/%s-call%u-%s.pcap", s->dir, tbuf, call + 1, cid);
+    snprintf(path, plen, "%s/%s-call%u-%s.pcap", s->dir, tbuf, sw_corr_call_shown(s->c, call), cid);
     snprintf(part, plen + 5, "%s.part", path);
     outfile o;
     memset(&o, 0, sizeof o);

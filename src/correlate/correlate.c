@@ -277,6 +277,10 @@ struct sw_corr {
     size_t m_cap;
     uint64_t m_count; /* highest number added */
     int64_t last_ts;
+    /* shown call numbers (sw_corr_call_shown): of calls 0..nshown-1, then index + 1 + shown_base */
+    uint32_t *shown;
+    size_t nshown;
+    uint32_t shown_base;
 };
 
 sw_corr *sw_corr_new(const sw_trace *t, const sw_corr_opts *opts)
@@ -327,6 +331,7 @@ void sw_corr_free(sw_corr *c)
     free(c->m_next);
     free(c->m_flags);
     free(c->m_code);
+    free(c->shown);
     free(c);
 }
 
@@ -1534,6 +1539,53 @@ void sw_corr_finish(sw_corr *c, int64_t now_ns)
 }
 
 /* ---- accessors ----------------------------------------------------------- */
+
+const sw_corr_opts *sw_corr_get_opts(const sw_corr *c) { return &c->o; }
+
+uint32_t sw_corr_call_shown(const sw_corr *c, uint32_t i)
+{
+    if (i < c->nshown)
+        return c->shown[i];
+    return i + 1 + c->shown_base;
+}
+
+int sw_corr_inherit_shown(sw_corr *c, const sw_corr *old, const uint32_t *call_map)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < old->ncalls; i++)
+        if (call_map[i] != SW_NONE && call_map[i] + 1 > k)
+            k = call_map[i] + 1;
+    uint32_t *sh = calloc(k ? k : 1, sizeof *sh);
+    if (!sh)
+        return SW_ENOMEM;
+    for (size_t i = 0; i < old->ncalls; i++)
+        if (call_map[i] != SW_NONE)
+            sh[call_map[i]] = sw_corr_call_shown(old, (uint32_t)i);
+    free(c->shown);
+    c->shown = sh;
+    c->nshown = k;
+    /* the last number shown; new calls (index k on) continue after it */
+    uint32_t last = old->ncalls ? sw_corr_call_shown(old, (uint32_t)old->ncalls - 1)
+                                : old->shown_base;
+    c->shown_base = last - (uint32_t)k;
+    return 0;
+}
+
+size_t sw_corr_mem(const sw_corr *c)
+{
+    return sizeof *c + c->calls_cap * sizeof *c->calls + c->bigstr_cap * sizeof *c->bigstr +
+           c->txr_cap * sizeof *c->txr + c->bigkeys_cap * sizeof *c->bigkeys +
+           c->dlgs_cap * sizeof *c->dlgs + c->dkeys_cap * sizeof *c->dkeys +
+           c->regs_cap * sizeof *c->regs + c->subs_cap * sizeof *c->subs +
+           c->refers_cap * sizeof *c->refers +
+           (c->call_last_dlg_cap + c->dlg_prev_cap + c->call_last_sub_cap + c->sub_prev_cap) *
+               sizeof(uint32_t) +
+           c->sess_cap * sizeof *c->sess + c->sess_call_cap * sizeof *c->sess_call +
+           (c->call_ix.n + c->txn_ix.n + c->dlg_ix.n + c->reg_ix.n + c->sess_ix.n) *
+               sizeof(hslot) +
+           c->m_cap * (4 * sizeof(uint32_t) + sizeof(uint8_t) + sizeof(uint16_t)) +
+           c->nshown * sizeof(uint32_t);
+}
 
 size_t sw_corr_ncalls(const sw_corr *c) { return c->ncalls; }
 uint64_t sw_corr_over_limit(const sw_corr *c) { return c->over_limit; }

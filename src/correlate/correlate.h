@@ -274,4 +274,52 @@ uint16_t sw_corr_msg_code(const sw_corr *c, uint64_t number);
 /* Next message of the same call after `number` (0 = first), 0 at the end. */
 uint64_t sw_corr_call_next(const sw_corr *c, uint32_t call, uint64_t number);
 
+/* ---- generations: a live capture bounded in memory -------------------------
+ *
+ * The model is dense (messages, calls, transactions are numbered and refer to
+ * each other by number), so nothing is freed in place. When a live capture
+ * passes its memory bound, a new generation is built: the usages that are
+ * not settled, and the newest settled ones within a budget, are copied with
+ * their messages into a successor trace (sw_trace_successor) and modelled
+ * again from them; the old generation is then freed whole. evict.c. */
+
+/* Memory the model holds (its arrays and tables, as allocated). */
+size_t sw_corr_mem(const sw_corr *c);
+/* The number a call is shown with (1-based): its index + 1, unless a new
+ * generation renumbered it (the number the user saw before stays). */
+uint32_t sw_corr_call_shown(const sw_corr *c, uint32_t i);
+/* A new generation's model takes the shown numbers of old's calls
+ * (call_map, as sw_corr_next_generation makes it); new calls continue from
+ * the last one shown. 0 or SW_ENOMEM. */
+int sw_corr_inherit_shown(sw_corr *c, const sw_corr *old, const uint32_t *call_map);
+/* The options the model was made with. */
+const sw_corr_opts *sw_corr_get_opts(const sw_corr *c);
+
+typedef struct sw_evict_opts {
+    int64_t now_ns;     /* capture time now */
+    size_t keep_bytes;  /* settled usages kept too, newest first, within about this much */
+    int64_t settle_ns;  /* quiet this long, a usage that is over is settled (0: 32 s, 64*T1) */
+    int64_t stale_ns;   /* quiet this long, a call not over is given up (0: 4 hours) */
+} sw_evict_opts;
+
+typedef struct sw_evict_stats {
+    size_t calls_kept, calls_unsettled, calls_evicted, calls_stale;
+    size_t msgs_kept, msgs_evicted;
+} sw_evict_stats;
+
+/* Chooses what the next generation keeps (the model finished at now):
+ * keep_call[0..ncalls) the calls, keep_msg[0..count) their messages and
+ * the messages of no call younger than settle_ns. A call kept keeps every message of it,
+ * and an unsettled call keeps the legs linked to it (a transfer). */
+void sw_corr_evict_plan(const sw_trace *t, const sw_corr *c, const sw_evict_opts *o,
+                        bool *keep_call, bool *keep_msg, sw_evict_stats *st);
+
+/* Builds the next generation from the plan's keep_msg: a successor of t
+ * (which gives it its decoder) and a model of it with c's options.
+ * msg_map[n - 1] is message n's new number (0: evicted), call_map[i] call
+ * i's new index (SW_NONE: evicted). Returns 0, or SW_ENOMEM with t and c
+ * unchanged. The caller frees the old pair once nothing refers to it. */
+int sw_corr_next_generation(sw_trace *t, const sw_corr *c, const bool *keep_msg,
+                            sw_trace **nt, sw_corr **nc, uint64_t *msg_map, uint32_t *call_map);
+
 #endif

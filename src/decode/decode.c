@@ -269,6 +269,14 @@ sw_decoder *sw_decoder_new(const sw_decode_opts *opts, sw_payload_cb cb, void *u
 
 const sw_decode_stats *sw_decoder_stats(const sw_decoder *d) { return &d->st; }
 
+size_t sw_decoder_mem(const sw_decoder *d) { return d->frag_bytes + d->tcp_bytes; }
+
+void sw_decoder_rebind(sw_decoder *d, sw_payload_cb cb, void *ud)
+{
+    d->cb = cb;
+    d->ud = ud;
+}
+
 static void frag_free(sw_decoder *d, frag *f)
 {
     table_remove(&d->frags, &f->n);

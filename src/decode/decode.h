@@ -118,6 +118,12 @@ int sw_decoder_packet(sw_decoder *d, const sw_packet *p);
  * drops incomplete IP datagrams (counted). */
 int sw_decoder_flush(sw_decoder *d);
 const sw_decode_stats *sw_decoder_stats(const sw_decoder *d);
+/* Hands the payloads to another callback from now on, with what the decoder
+ * holds (fragments and TCP streams in flight) kept as it is: the trace of a
+ * new generation taking over a live capture. Not from inside a callback. */
+/* Bytes held for fragments and TCP streams in flight (bounded by the opts). */
+size_t sw_decoder_mem(const sw_decoder *d);
+void sw_decoder_rebind(sw_decoder *d, sw_payload_cb cb, void *ud);
 void sw_decoder_free(sw_decoder *d);
 
 #endif

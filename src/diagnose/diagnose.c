@@ -123,6 +123,9 @@ static const char *str(sw_diag *d, const char *fmt, ...)
 }
 
 static const char *num(sw_diag *d, uint64_t n) { return str(d, "%" PRIu64, n); }
+/* A message number as the user sees it (sw_trace_shown). */
+static uint64_t shown(const sw_diag *d, uint64_t n) { return sw_trace_shown(d->t, n); }
+static const char *mnum(sw_diag *d, uint64_t n) { return num(d, shown(d, n)); }
 
 /* A slice as a terminal-safe C string (bytes from the network). */
 static const char *sl(sw_diag *d, sw_str s)
@@ -415,8 +418,8 @@ static void rule_481(sw_diag *d)
         /* A retransmission answered after the original got its answer. */
         if (x->final && x->final != n && x->final_code != 481 && x->final < n) {
             sw_finding *f = emit(d, "481-duplicate-request", SW_SEV_INFO, call, n,
-                                 ARGS(method, num(d, x->final), status_line(d, x->final),
-                                      num(d, req), snd, rcv));
+                                 ARGS(method, mnum(d, x->final), status_line(d, x->final),
+                                      mnum(d, req), snd, rcv));
             evidence(d, f, x->request, "req-original", ARGS(method));
             evidence(d, f, x->final, "answered", ARGS(status_line(d, x->final)));
             evidence(d, f, req, "req-retrans", ARGS(method));
@@ -429,7 +432,7 @@ static void rule_481(sw_diag *d)
             sw_finding *f;
             if (ix && ix->final && ix->final < req) {
                 f = emit(d, "481-cancel-no-transaction", SW_SEV_INFO, call, n,
-                         ARGS(num(d, req), status_line(d, ix->final), num(d, ix->final), snd, rcv,
+                         ARGS(mnum(d, req), status_line(d, ix->final), mnum(d, ix->final), snd, rcv,
                               d->lang == SW_KB_RU
                                   ? "Звонящий положил трубку в тот момент, когда вызываемый уже ответил (гонка CANCEL/200)."
                                   : "The caller hung up just as the callee answered (the CANCEL/200 race)."));
@@ -437,7 +440,7 @@ static void rule_481(sw_diag *d)
                 evidence(d, f, ix->final, "invite-final", ARGS(status_line(d, ix->final)));
             } else {
                 f = emit(d, "481-cancel-no-transaction", SW_SEV_WARNING, call, n,
-                         ARGS(num(d, req), "-", "-", snd, rcv,
+                         ARGS(mnum(d, req), "-", "-", snd, rcv,
                               d->lang == SW_KB_RU
                                   ? "В захвате нет INVITE, к которому относится этот CANCEL: получатель его не видел, или ветка Via в CANCEL не совпадает с веткой INVITE."
                                   : "No INVITE transaction in the capture matches this CANCEL: the receiver never saw the INVITE, or the CANCEL's Via branch differs from the INVITE's."));
@@ -460,7 +463,7 @@ static void rule_481(sw_diag *d)
                         regnote = str(d, d->lang == SW_KB_RU
                                              ? " Этот 481 — ответ на SUBSCRIBE, а не на REGISTER: регистрация того же устройства получила %s (сообщение %" PRIu64 ")."
                                              : " This 481 answers the SUBSCRIBE, not the REGISTER: the same device's registration got %s (message %" PRIu64 ").",
-                                      status_line(d, r->last), (uint64_t)r->last);
+                                      status_line(d, r->last), shown(d, r->last));
                         break;
                     }
                 }
@@ -481,7 +484,7 @@ static void rule_481(sw_diag *d)
                     ender ? str(d, d->lang == SW_KB_RU
                                        ? "её уже завершил %s (сообщение %" PRIu64 ")%s."
                                        : "%s had already ended it at message %" PRIu64 "%s.",
-                                ender_kind, ender,
+                                ender_kind, shown(d, ender),
                                 unsubscribe ? (d->lang == SW_KB_RU
                                                    ? "; этот SUBSCRIBE (Expires: 0) лишь пытался завершить её ещё раз"
                                                    : "; this SUBSCRIBE (Expires: 0) only tried to end it once more")
@@ -491,7 +494,7 @@ static void rule_481(sw_diag *d)
                                  : "it expired, the server restarted, or the refresh came too late.");
                 sw_finding *f = emit(d, "481-subscription-refresh",
                                      ender && unsubscribe ? SW_SEV_INFO : SW_SEV_WARNING, call, n,
-                                     ARGS(num(d, req), u ? sl(d, u->event) : "?", regnote, snd, rcv, why));
+                                     ARGS(mnum(d, req), u ? sl(d, u->event) : "?", regnote, snd, rcv, why));
                 if (u)
                     evidence(d, f, u->created, "sub-created", ARGS(u->implicit ? "REFER" : "SUBSCRIBE"));
                 if (ender)
@@ -520,7 +523,7 @@ static void rule_481(sw_diag *d)
                             linked = str(d, d->lang == SW_KB_RU
                                                 ? " Сам перевод прошёл: разговор продолжился в вызове #%zu (%s, Call-ID %s)."
                                                 : " The transfer itself worked: the conversation went on in call #%zu (%s, Call-ID %s).",
-                                         i + 1, sw_call_state_name((sw_call_state)o->state),
+                                         (size_t)sw_corr_call_shown(c, (uint32_t)i), sw_call_state_name((sw_call_state)o->state),
                                          sl(d, sw_corr_call_id(c, o)));
                             break;
                         }
@@ -529,8 +532,8 @@ static void rule_481(sw_diag *d)
                 sw_finding *f = emit(
                     d, "481-notify-after-subscription-ended",
                     u && u->implicit ? SW_SEV_INFO : SW_SEV_WARNING, call, n,
-                    ARGS(num(d, req), u ? (u->implicit ? "REFER" : "SUBSCRIBE") : "?",
-                         u ? num(d, u->created) : "?", ender_kind, num(d, ender), linked, snd,
+                    ARGS(mnum(d, req), u ? (u->implicit ? "REFER" : "SUBSCRIBE") : "?",
+                         u ? mnum(d, u->created) : "?", ender_kind, mnum(d, ender), linked, snd,
                          rcv,
                          u && u->implicit
                              ? (d->lang == SW_KB_RU
@@ -549,8 +552,8 @@ static void rule_481(sw_diag *d)
             uint32_t dlg = sw_corr_msg_dialog(c, req);
             const sw_dialog *dg = dlg != SW_NONE ? sw_corr_dialog(c, dlg) : NULL;
             sw_finding *f = emit(d, "481-after-dialog-ended", SW_SEV_WARNING, call, n,
-                                 ARGS(method, num(d, req), dg ? end_kind(d, dg) : "?",
-                                      dg ? num(d, dg->ended) : "?", snd, rcv));
+                                 ARGS(method, mnum(d, req), dg ? end_kind(d, dg) : "?",
+                                      dg ? mnum(d, dg->ended) : "?", snd, rcv));
             if (dg)
                 evidence(d, f, dg->ended, "ended-here", ARGS(end_kind(d, dg)));
             evidence(d, f, req, "late-request", ARGS(method));
@@ -582,7 +585,7 @@ static void rule_481(sw_diag *d)
                                       ? "Запрос не выполнен: изменение сеанса (удержание, смена кодека, продление таймера) не произошло."
                                       : "The request failed: the change it asked for (hold, codec change, session refresh, transfer) did not happen.");
         sw_finding *f = emit(d, "481-unknown-dialog", SW_SEV_WARNING, call, n,
-                             ARGS(method, num(d, req), why, hurt, snd, rcv));
+                             ARGS(method, mnum(d, req), why, hurt, snd, rcv));
         evidence(d, f, req, "unknown-dialog-req", ARGS(method));
         evidence(d, f, n, "got-481", NULL, 0);
         (void)rs;
@@ -705,7 +708,7 @@ static void rule_auth(sw_diag *d)
                 goto no_creds; /* IMS initial REGISTER: an empty Authorization is no answer */
             if ((code == 401 || code == 407) && stale_challenge(r)) {
                 sw_finding *f = emit(d, "auth-stale-nonce", SW_SEV_WARNING, x->call, x->final,
-                                     ARGS(status_line(d, x->final), num(d, x->final),
+                                     ARGS(status_line(d, x->final), mnum(d, x->final),
                                           ep(d, x->client), method));
                 evidence(d, f, x->request, "creds-sent", ARGS(sl(d, a.username), sl(d, a.realm)));
                 evidence(d, f, x->final, "stale", NULL, 0);
@@ -719,8 +722,8 @@ static void rule_auth(sw_diag *d)
             sw_finding *f = emit_keyed(d, "auth-wrong-credentials", SW_SEV_ERROR, x->call, key,
                                        x->request,
                                  ARGS(method, ep(d, x->client), sl(d, a.username), sl(d, a.realm),
-                                      num(d, x->request), status_line(d, x->final),
-                                      num(d, x->final), kb_meaning(d, x->final)));
+                                      mnum(d, x->request), status_line(d, x->final),
+                                      mnum(d, x->final), kb_meaning(d, x->final)));
             evidence(d, f, x->request, "creds-sent", ARGS(sl(d, a.username), sl(d, a.realm)));
             evidence(d, f, x->final, "rejected", ARGS(status_line(d, x->final)));
             continue;
@@ -747,7 +750,7 @@ static void rule_auth(sw_diag *d)
         sw_finding *f = emit_keyed(d, "auth-no-credentials", SW_SEV_WARNING, x->call, txn_key(d, x),
                                    x->request,
                              ARGS(method, ep(d, x->client), status_line(d, x->final),
-                                  num(d, x->final), ep(d, x->server)));
+                                  mnum(d, x->final), ep(d, x->server)));
         evidence(d, f, x->request, "req-no-creds", ARGS(method));
         evidence(d, f, x->final, "challenge", ARGS(status_line(d, x->final)));
     }
@@ -780,7 +783,7 @@ static void rule_registration(sw_diag *d)
             sw_finding *f = emit_keyed(d, "registration-rejected", SW_SEV_ERROR, x->call,
                                        txn_key(d, x), x->final,
                                  ARGS(num(d, (uint64_t)x->final_code), r ? sl(d, r->reason) : "",
-                                      sl(d, aor), ep(d, x->client), num(d, x->final),
+                                      sl(d, aor), ep(d, x->client), mnum(d, x->final),
                                       kb_meaning(d, x->final), kb_check(d, x->final)));
             evidence(d, f, x->request, "register", ARGS(sl(d, aor)));
             evidence(d, f, x->final, "rejected", ARGS(status_line(d, x->final)));
@@ -805,7 +808,7 @@ static void rule_registration(sw_diag *d)
         /* Only when the capture goes on past the expiry with no refresh. */
         const sw_msg *okm = sw_trace_get(d->t, g->last_ok);
         sw_finding *f = emit(d, "registration-expired", SW_SEV_WARNING, g->call, g->last_ok,
-                             ARGS(sl(d, g->aor), num(d, g->last_ok), num(d, g->expires),
+                             ARGS(sl(d, g->aor), mnum(d, g->last_ok), num(d, g->expires),
                                   ep(d, g->client),
                                   str(d, "%.0f", okm ? (double)(end_ts - g->t_expiry) / 1e9 : 0)));
         evidence(d, f, g->last_ok, "registered", ARGS(num(d, g->expires)));
@@ -833,7 +836,7 @@ static void rule_codes(sw_diag *d)
         if ((x->flags & SW_TXF_TIMEOUT) && x->request) {
             const sw_msg *a = sw_trace_get(d->t, x->request), *b = sw_trace_get(d->t, x->last);
             sw_finding *f = emit_keyed(d, "no-response", SW_SEV_ERROR, x->call, txn_key(d, x), x->request,
-                                 ARGS(method, ep(d, x->server), num(d, x->request),
+                                 ARGS(method, ep(d, x->server), mnum(d, x->request),
                                       num(d, (uint64_t)x->retrans + 1),
                                       str(d, "%.1f", a && b ? (double)(b->ts_ns - a->ts_ns) / 1e9 : 0),
                                       ep(d, x->client)));
@@ -859,18 +862,18 @@ static void rule_codes(sw_diag *d)
         sw_finding *f = NULL;
         if (code == 408 || code == 504) {
             f = emit_keyed(d, "request-timeout", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
-                     ARGS(method, sline, num(d, x->final), ep(d, x->server),
+                     ARGS(method, sline, mnum(d, x->final), ep(d, x->server),
                           kb_meaning(d, x->final)));
         } else if (code == 482) {
             f = emit_keyed(d, "loop-detected", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
-                     ARGS(method, num(d, x->final), ep(d, x->server)));
+                     ARGS(method, mnum(d, x->final), ep(d, x->server)));
         } else if (code == 483) {
             const sw_sip_msg *q = x->request ? parse(d, 0, x->request) : NULL;
             const char *mf = q && q->first[SW_HDR_MAX_FORWARDS]
                                  ? sl(d, sw_str_trim(q->first[SW_HDR_MAX_FORWARDS]->value))
                                  : "?";
             f = emit_keyed(d, "too-many-hops", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
-                     ARGS(method, num(d, x->final), mf, ep(d, x->server)));
+                     ARGS(method, mnum(d, x->final), mf, ep(d, x->server)));
             if (x->request)
                 evidence(d, f, x->request, "max-forwards", ARGS(mf));
         } else if (code == 503 || (code == 500 && overload_phrase(r->reason))) {
@@ -878,14 +881,14 @@ static void rule_codes(sw_diag *d)
                                  ? sl(d, sw_str_trim(r->first[SW_HDR_RETRY_AFTER]->value))
                                  : (d->lang == SW_KB_RU ? "не указан" : "not given");
             f = emit_keyed(d, "server-overload", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
-                     ARGS(method, sline, num(d, x->final), ep(d, x->server), ra,
+                     ARGS(method, sline, mnum(d, x->final), ep(d, x->server), ra,
                           kb_meaning(d, x->final)));
         } else if (code == 422) {
             f = emit_keyed(d, "session-timer", SW_SEV_WARNING, x->call, txn_key(d, x), x->final,
-                     ARGS(method, num(d, x->final), ep(d, x->server)));
+                     ARGS(method, mnum(d, x->final), ep(d, x->server)));
         } else if (code == 400) {
             f = emit_keyed(d, "malformed-message", SW_SEV_ERROR, x->call, txn_key(d, x), x->final,
-                     ARGS(method, sline, num(d, x->final), ep(d, x->server), ep(d, x->client)));
+                     ARGS(method, sline, mnum(d, x->final), ep(d, x->server), ep(d, x->client)));
         } else if (code >= 300 && is_m(sw_corr_txn_method(d->c, x), "INVITE") && x->dialog == SW_NONE &&
                    !(x->request && parse(d, 0, x->request) && creds(&d->sip[0]) &&
                      (code == 401 || code == 403 || code == 407)) &&
@@ -898,7 +901,7 @@ static void rule_codes(sw_diag *d)
                                   ? SW_SEV_INFO
                                   : (code >= 500 ? SW_SEV_ERROR : SW_SEV_WARNING);
             f = emit_keyed(d, "call-rejected", sev, x->call, txn_key(d, x), x->final,
-                     ARGS(sline, num(d, x->final), ep(d, x->server), kb_meaning(d, x->final),
+                     ARGS(sline, mnum(d, x->final), ep(d, x->server), kb_meaning(d, x->final),
                           kb_check(d, x->final), sl(d, sw_corr_call_to(c, k))));
         }
         if (f) {
@@ -920,7 +923,7 @@ static void rule_codes(sw_diag *d)
                                                    s && s->malformed ? strlen(s->malformed) : 1),
                                        n,
                                  ARGS(s && s->is_request ? sl(d, s->method) : "SIP",
-                                      s && s->malformed ? s->malformed : "?", num(d, n),
+                                      s && s->malformed ? s->malformed : "?", mnum(d, n),
                                       ep(d, m->dst), ep(d, m->src)));
             evidence(d, f, n, "malformed", ARGS(s && s->malformed ? s->malformed : "?"));
         }
@@ -1051,7 +1054,7 @@ static void rule_codec(sw_diag *d)
                                  : "";
         sw_finding *f = emit_keyed(d, "codec-mismatch", SW_SEV_ERROR, x->call, txn_key(d, x),
                                    x->final,
-                                   ARGS(sline, num(d, x->final), ep(d, x->server),
+                                   ARGS(sline, mnum(d, x->final), ep(d, x->server),
                                         offer ? offer : (d->lang == SW_KB_RU ? "предложение без SDP" : "no SDP"),
                                         callee, ep(d, x->client)));
         evidence(d, f, x->request, "offer", ARGS(offer ? offer : "-"));
@@ -1096,11 +1099,11 @@ static void rule_missing_ack(sw_diag *d)
                 contact = sl(d, na.uri);
         }
         sw_finding *f = emit(d, "missing-ack", SW_SEV_ERROR, x->call, x->final,
-                             ARGS(num(d, x->final), num(d, (uint64_t)x->resp_retrans + 1),
+                             ARGS(mnum(d, x->final), num(d, (uint64_t)x->resp_retrans + 1),
                                   ep(d, x->server), contact,
                                   bye ? str(d, d->lang == SW_KB_RU ? " (BYE, сообщение %" PRIu64 ")"
                                                                    : " (BYE at message %" PRIu64 ")",
-                                            bye)
+                                            shown(d, bye))
                                       : (d->lang == SW_KB_RU ? " (в записи BYE уже не видно)"
                                                              : " (the capture ends before it)"),
                                   ep(d, x->client)));
@@ -1221,14 +1224,14 @@ static void rule_session_expiry(sw_diag *d)
         const char *fails = "";
         if (nfailed)
             fails = d->lang == SW_KB_RU
-                        ? str(d, " хотя попытки были (сообщение %" PRIu64 "%s),", failed[0],
+                        ? str(d, " хотя попытки были (сообщение %" PRIu64 "%s),", shown(d, failed[0]),
                               nfailed > 1 ? " и другие" : "")
-                        : str(d, " though it was tried (message %" PRIu64 "%s),", failed[0],
+                        : str(d, " though it was tried (message %" PRIu64 "%s),", shown(d, failed[0]),
                               nfailed > 1 ? " and more" : "");
         d->text_id = "session-timer:expiry";
         sw_finding *f = emit(d, "session-timer", SW_SEV_ERROR, dl->call, dl->ended,
-                             ARGS(num(d, se), status_line(d, last_ok), num(d, last_ok), who,
-                                  ep(d, bye->src), num(d, dl->ended), secs_text(d, el), fails));
+                             ARGS(num(d, se), status_line(d, last_ok), mnum(d, last_ok), who,
+                                  ep(d, bye->src), mnum(d, dl->ended), secs_text(d, el), fails));
         d->text_id = NULL;
         const sw_sip_msg *r = parse(d, 1, last_ok);
         const sw_sip_header *h = r ? sw_sip_hdr_find(r, sw_str_cstr("Session-Expires")) : NULL;
@@ -1566,7 +1569,7 @@ static void rule_media(sw_diag *d)
         sw_finding *f = emit_keyed(
             d, "media-address-mismatch", priv ? SW_SEV_WARNING : SW_SEV_INFO, call,
             (2ull << 61) | j, sdp,
-            ARGS(ep_text2(d, &s->src, s->sport), ep_text(d, other), num(d, sdp), ep_text(d, to),
+            ARGS(ep_text2(d, &s->src, s->sport), ep_text(d, other), mnum(d, sdp), ep_text(d, to),
                  num(d, s->packets),
                  priv ? (d->lang == SW_KB_RU
                              ? " Объявленный адрес частный: это NAT, который не исправил SDP; "
@@ -1658,7 +1661,7 @@ static void rule_media(sw_diag *d)
                           ep_text(d, deaf), de->text);
             f = emit(d, "one-way-audio", SW_SEV_ERROR, (uint32_t)i, k->invite,
                      ARGS(ep_text(d, deaf), ep_text(d, mute),
-                          ep_text(d, mute), num(d, mute_msg),
+                          ep_text(d, mute), mnum(d, mute_msg),
                           num(d, caller_deaf ? to_callee : to_caller), dur, why));
         }
         evidence(d, f, k->invite, "sdp-offer", ARGS(ep_text(d, er)));

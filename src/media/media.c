@@ -253,6 +253,90 @@ const sw_rtp_stream *sw_media_stream(const sw_media *m, size_t i)
 }
 const sw_media_stats *sw_media_stats_get(const sw_media *m) { return &m->st; }
 
+size_t sw_media_mem(const sw_media *m)
+{
+    return sizeof *m + m->anns_cap * sizeof(ann) +
+           m->streams_cap * (sizeof(sw_rtp_stream) + sizeof(st_key)) +
+           (m->ann_ix.n + m->st_ix.n + m->ssrc_ix.n) * sizeof(uint32_t);
+}
+
+static uint64_t msg_remapped(const uint64_t *map, size_t n, uint64_t msg)
+{
+    return msg >= 1 && msg <= n ? map[msg - 1] : 0;
+}
+
+int sw_media_remap(sw_media *m, const uint64_t *msg_map, size_t nmsgs, size_t *stream_map)
+{
+    /* the new tables first: on failure nothing has changed */
+    table ai, si, ssi;
+    memset(&ai, 0, sizeof ai);
+    memset(&si, 0, sizeof si);
+    memset(&ssi, 0, sizeof ssi);
+    uint32_t *amap = malloc((m->nanns ? m->nanns : 1) * sizeof *amap);
+    if (!amap || table_init(&ai) || table_init(&si) || table_init(&ssi))
+        goto oom;
+    size_t na = 0;
+    for (size_t i = 0; i < m->nanns; i++) {
+        uint64_t nn = msg_remapped(msg_map, nmsgs, m->anns[i].msg);
+        amap[i] = nn ? (uint32_t)na++ : UINT32_MAX;
+    }
+    size_t ns = 0;
+    for (size_t i = 0; i < m->nstreams; i++)
+        ns += msg_remapped(msg_map, nmsgs, m->streams[i].sdp_msg) != 0;
+    /* compact in place (an entry only moves down), then index */
+    for (size_t i = 0; i < m->nanns; i++) {
+        if (amap[i] == UINT32_MAX)
+            continue;
+        m->anns[amap[i]] = m->anns[i];
+        m->anns[amap[i]].msg = msg_remapped(msg_map, nmsgs, m->anns[i].msg);
+    }
+    m->nanns = na;
+    size_t j = 0;
+    for (size_t i = 0; i < m->nstreams; i++) {
+        uint64_t nn = msg_remapped(msg_map, nmsgs, m->streams[i].sdp_msg);
+        if (stream_map)
+            stream_map[i] = nn ? j : SIZE_MAX;
+        if (!nn)
+            continue;
+        sw_rtp_stream *s = &m->streams[j];
+        *s = m->streams[i];
+        m->skeys[j] = m->skeys[i];
+        s->sdp_msg = nn;
+        s->ann = s->ann != UINT32_MAX ? amap[s->ann] : UINT32_MAX;
+        s->ann2 = s->ann2 != UINT32_MAX ? amap[s->ann2] : UINT32_MAX;
+        j++;
+    }
+    m->nstreams = ns;
+    free(amap);
+    free(m->ann_ix.s);
+    free(m->st_ix.s);
+    free(m->ssrc_ix.s);
+    m->ann_ix = ai;
+    m->st_ix = si;
+    m->ssrc_ix = ssi;
+    memset(m->flow_cache, 0, sizeof m->flow_cache);
+    /* the tables grow as entries go in; growing can fail only for memory
+     * that was there a moment ago (the old tables were as big) */
+    for (size_t i = 0; i < m->nanns; i++)
+        if (table_put(m, &m->ann_ix, ann_hash(m, (uint32_t)i), (uint32_t)i, ann_hash))
+            return SW_ENOMEM;
+    for (size_t i = 0; i < m->nstreams; i++) {
+        if (table_put(m, &m->st_ix, st_hash(m, (uint32_t)i), (uint32_t)i, st_hash))
+            return SW_ENOMEM;
+        uint64_t hs = ssrc_hash(m, (uint32_t)i);
+        if (table_find(m, &m->ssrc_ix, hs, ssrc_eq, &m->streams[i].ssrc) == UINT32_MAX &&
+            table_put(m, &m->ssrc_ix, hs, (uint32_t)i, ssrc_hash))
+            return SW_ENOMEM;
+    }
+    return 0;
+oom:
+    free(amap);
+    free(ai.s);
+    free(si.s);
+    free(ssi.s);
+    return SW_ENOMEM;
+}
+
 /* ---- announcements ------------------------------------------------------ */
 
 static bool addr_from_str(sw_str s, sw_addr *a)

@@ -137,6 +137,15 @@ sw_rtp_quality sw_rtp_quality_of(const sw_rtp_stream *s);
 bool sw_media_announced(const sw_media *m, const sw_addr *a, uint16_t port);
 
 size_t sw_media_nstreams(const sw_media *m);
+/* A new generation of the trace renumbered the SIP messages:
+ * msg_map[n - 1] is message n's new number, 0 when it is gone (n <= nmsgs).
+ * Announcements and streams whose SDP message is gone are dropped, the rest
+ * renumbered; stream_map (sw_media_nstreams() entries before the call, or
+ * NULL) receives each stream's new index, SIZE_MAX when dropped. Counters
+ * carry on. Returns 0 or SW_ENOMEM (the stage is then unchanged). */
+int sw_media_remap(sw_media *m, const uint64_t *msg_map, size_t nmsgs, size_t *stream_map);
+/* Memory the stage holds (streams, announcements, tables). */
+size_t sw_media_mem(const sw_media *m);
 /* Streams in order of their first packet. */
 const sw_rtp_stream *sw_media_stream(const sw_media *m, size_t i);
 const sw_media_stats *sw_media_stats_get(const sw_media *m);

@@ -282,7 +282,7 @@ static bool next_val(qeval *ev, const qnode *nd, qiter *it, qval *v)
     const sw_sip_msg *m;
     switch ((qfield)nd->field) {
     case QF_NUMBER:
-        v->n = (int64_t)c->number;
+        v->n = (int64_t)(c->trace ? sw_trace_shown(c->trace, c->number) : c->number);
         return k == 0 && c->number > 0;
     case QF_FRAME:
         if (k || !msg)

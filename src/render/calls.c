@@ -79,7 +79,7 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
     callview v;
     view(t, c, k, &v);
     if (o->format == SW_FMT_TSV) {
-        fprintf(f, "%" PRIu32 "\t", i + 1);
+        fprintf(f, "%" PRIu32 "\t", sw_corr_call_shown(c, i));
         sw_render_epoch(f, sw_corr_call_t_start(c, k));
         fprintf(f, "\t%.3f\t", v.duration < 0 ? 0 : v.duration);
         sw_tsv_field(f, sw_corr_call_from(c, k));
@@ -97,7 +97,7 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         return;
     }
     if (o->format == SW_FMT_JSON) {
-        fprintf(f, "{\"index\":%" PRIu32 ",\"call_id\":", i + 1);
+        fprintf(f, "{\"index\":%" PRIu32 ",\"call_id\":", sw_corr_call_shown(c, i));
         sw_json_str(f, sw_corr_call_id(c, k));
         fprintf(f, ",\"kind\":\"%s\",\"start\":", sw_call_kind_name(k->kind));
         sw_render_epoch(f, sw_corr_call_t_start(c, k));
@@ -122,7 +122,7 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         else
             fputs("null", f);
         fprintf(f, ",\"messages\":%" PRIu32 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64, k->nmsgs,
-                (uint64_t)k->first, (uint64_t)k->last);
+                sw_trace_shown(t, k->first), sw_trace_shown(t, k->last));
         json_num_or_null(f, "pdd", v.pdd);
         json_num_or_null(f, "setup_time", v.setup);
         fprintf(f, ",\"conversation\":%" PRIu32 ",\"legs\":%" PRIu32 ",\"linked_to\":",
@@ -147,7 +147,7 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         snprintf(fin, sizeof fin, "-");
     char state[24];
     snprintf(state, sizeof state, "%s%s", v.state, k->ongoing ? "*" : "");
-    fprintf(f, "%5" PRIu32 "  %-15s %9s  ", i + 1, tb, dur);
+    fprintf(f, "%5" PRIu32 "  %-15s %9s  ", sw_corr_call_shown(c, i), tb, dur);
     /* users come from the network: escaped, and cut to the column */
     sw_str from = sw_corr_call_from(c, k), to = sw_corr_call_to(c, k);
     sw_text_safe(f, sw_str_make(from.p, SW_MIN(from.len, 14u)), false);

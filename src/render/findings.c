@@ -122,7 +122,7 @@ static void text_wrapped(FILE *f, const char *label, size_t label_w, const char 
 
 /* One finding as a JSON object (no newline): what `diagnose -f json` lists
  * and `live --show findings -f json` prints a line each. */
-static void finding_json(FILE *f, const sw_corr *c, const sw_finding *x)
+static void finding_json(FILE *f, const sw_trace *t, const sw_corr *c, const sw_finding *x)
 {
     fprintf(f, "{\"id\":\"%s\",\"severity\":\"%s\",\"title\":", x->id,
             sw_severity_name((sw_severity)x->severity));
@@ -136,14 +136,14 @@ static void finding_json(FILE *f, const sw_corr *c, const sw_finding *x)
     fputs(",\"call\":", f);
     const sw_call *k = x->call != SW_NONE ? sw_corr_call(c, x->call) : NULL;
     if (k) {
-        fprintf(f, "%" PRIu32 ",\"call_id\":", x->call + 1);
+        fprintf(f, "%" PRIu32 ",\"call_id\":", sw_corr_call_shown(c, x->call));
         sw_json_str(f, sw_corr_call_id(c, k));
     } else {
         fputs("null,\"call_id\":null", f);
     }
     fputs(",\"evidence\":[", f);
     for (uint32_t e = 0; e < x->nevidence; e++) {
-        fprintf(f, "%s{\"number\":%" PRIu64 ",\"note\":", e ? "," : "", x->evidence[e].number);
+        fprintf(f, "%s{\"number\":%" PRIu64 ",\"note\":", e ? "," : "", sw_trace_shown(t, x->evidence[e].number));
         sw_json_cstr(f, x->evidence[e].note);
         putc('}', f);
     }
@@ -151,7 +151,8 @@ static void finding_json(FILE *f, const sw_corr *c, const sw_finding *x)
 }
 
 /* One finding as the text report's block. */
-static void finding_text(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_finding *x)
+static void finding_text(FILE *f, const sw_render_opts *o, const sw_trace *t, const sw_corr *c,
+                         const sw_finding *x)
 {
     static const char *col[] = {"\033[36m", "\033[33m", "\033[31m"};
     sw_kb_lang lang = o->lang;
@@ -161,7 +162,7 @@ static void finding_text(FILE *f, const sw_render_opts *o, const sw_trace *t, co
     if (o->color)
         fputs("\033[0m", f);
     if (x->call != SW_NONE)
-        fprintf(f, "  (%s #%" PRIu32 ")", L(lang, "call", "вызов"), x->call + 1);
+        fprintf(f, "  (%s #%" PRIu32 ")", L(lang, "call", "вызов"), sw_corr_call_shown(c, x->call));
     putc('\n', f);
     fputs("  ", f);
     sw_text_safe(f, sw_str_cstr(x->title), false);
@@ -181,7 +182,7 @@ static void finding_text(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         ep_str(sb, sizeof sb, sw_trace_endpoint(t, m->src));
         ep_str(db, sizeof db, sw_trace_endpoint(t, m->dst));
         msg_label(t, n, lb, sizeof lb);
-        fprintf(f, "    #%-5" PRIu64 " %s  %s -> %s  ", n, tb, sb, db);
+        fprintf(f, "    #%-5" PRIu64 " %s  %s -> %s  ", sw_trace_shown(t, n), tb, sb, db);
         sw_text_safe(f, sw_str_cstr(lb), false);
         fputs("  -- ", f);
         sw_text_safe(f, sw_str_cstr(x->evidence[e].note), false);
@@ -258,7 +259,7 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
             if (!ff)
                 putc(',', f);
             ff = false;
-            finding_json(f, c, x);
+            finding_json(f, t, c, x);
         }
         fputs("]}\n", f);
         return;
@@ -323,7 +324,7 @@ void sw_render_diagnosis(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         if (keep && !keep[i])
             continue;
         putc('\n', f);
-        finding_text(f, o, t, x);
+        finding_text(f, o, t, c, x);
     }
 }
 
@@ -331,9 +332,9 @@ void sw_render_finding(FILE *f, const sw_render_opts *o, const sw_trace *t, cons
                        const sw_finding *x)
 {
     if (o->format == SW_FMT_JSON) {
-        finding_json(f, c, x);
+        finding_json(f, t, c, x);
         putc('\n', f);
     } else {
-        finding_text(f, o, t, x);
+        finding_text(f, o, t, c, x);
     }
 }

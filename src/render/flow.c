@@ -761,7 +761,7 @@ static void title(FILE *f, const sw_flow_opts *o, const sw_trace *t, const sw_co
                        true, tb, sizeof tb);
         tb[19] = '\0';
         size_t x = 0;
-        snprintf(b, sizeof b, "call %zu ", i + 1);
+        snprintf(b, sizeof b, "call %" PRIu32 " ", sw_corr_call_shown(c, (uint32_t)i));
         put_ascii(&ln, x, b, K_HEAD);
         x += strlen(b) + 1;
         const char *state =
@@ -828,9 +828,9 @@ int sw_render_flow(FILE *f, const sw_flow_opts *o, const sw_trace *t, const sw_c
             sw_sip_msg sip;
             sw_flow_row *r = &rows[n];
             memset(r, 0, sizeof *r);
-            r->number = num;
+            r->number = sw_trace_shown(t, num);
             r->ts_ns = m->ts_ns;
-            r->call = ci;
+            r->call = sw_corr_call_shown(c, ci) - 1;
             r->src = m->src;
             r->dst = m->dst;
             r->retrans = (sw_corr_msg_flags(c, num) & SW_MF_RETRANS) != 0;

@@ -364,7 +364,8 @@ static void history_text(FILE *f, const sw_render_opts *o, const sw_trace *t, ui
                          const sw_msg *m, const sw_sip_msg *sip, unsigned mflags)
 {
     char tb[48];
-    fprintf(f, "%5" PRIu64 "  %s  ", number, sw_render_time(m->ts_ns, false, tb, sizeof tb));
+    fprintf(f, "%5" PRIu64 "  %s  ", sw_trace_shown(t, number),
+            sw_render_time(m->ts_ns, false, tb, sizeof tb));
     /* endpoints padded so arrows line up for IPv4 traffic */
     char sb[64], db[64];
     const sw_endpoint *s = sw_trace_endpoint(t, m->src), *d = sw_trace_endpoint(t, m->dst);
@@ -669,7 +670,7 @@ void sw_render_show(FILE *f, const sw_render_opts *o, const sw_trace *t, size_t 
     }
     char tb[48];
     /* show stops reading at message N, so the total is not known here */
-    fprintf(f, "message %" PRIu64 "\n", number);
+    fprintf(f, "message %" PRIu64 "\n", sw_trace_shown(t, number));
     fprintf(f, "  %-14s %s UTC (epoch ", "time", sw_render_time(m->ts_ns, true, tb, sizeof tb));
     sw_render_epoch(f, m->ts_ns);
     put_c(f, ")\n");

@@ -122,9 +122,9 @@ size_t sw_flow_col(sw_flow_cols *c, const char *label);
 
 /* One arrow of the ladder. Slices point into message bytes (the trace). */
 typedef struct sw_flow_row {
-    uint64_t number;    /* message number */
+    uint64_t number;    /* message number, as shown (sw_trace_shown) */
     int64_t ts_ns;
-    uint32_t call;      /* 0-based call index */
+    uint32_t call;      /* call number shown - 1 (sw_corr_call_shown) */
     uint32_t from, to;  /* columns */
     uint32_t src, dst;  /* endpoint ids (JSON) */
     bool is_request;

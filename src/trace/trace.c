@@ -49,6 +49,10 @@ struct sw_trace {
     size_t npending, pending_cap;
     bool media_live;       /* RTP-like traffic seen: announce at once from now on */
     sw_decoder *dec;
+    /* shown numbers (sw_trace_shown): of messages 1..nshown, then number + shown_base */
+    uint64_t *shown;
+    size_t nshown;
+    uint64_t shown_base;
     sw_msg_sink sink;
     void *ud;
     int stop;
@@ -96,6 +100,7 @@ void sw_trace_free(sw_trace *t)
     free(t->ep_slots);
     free(t->ep_cache);
     free(t->sdp_pending);
+    free(t->shown);
     free(t->hdrs);
     sw_decoder_free(t->dec);
     sw_arena_fini(&t->arena);
@@ -419,6 +424,118 @@ const sw_trace_stats *sw_trace_stats_get(const sw_trace *t)
                         t->ep_nslots * sizeof(uint32_t);
     w->st.arena_bytes = t->arena.reserved;
     return &t->st;
+}
+
+uint64_t sw_trace_shown(const sw_trace *t, uint64_t number)
+{
+    if (number && number <= t->nshown)
+        return t->shown[number - 1];
+    return number + t->shown_base;
+}
+
+uint64_t sw_trace_unshown(const sw_trace *t, uint64_t shown)
+{
+    if (shown > t->shown_base + t->nshown) {
+        uint64_t n = shown - t->shown_base;
+        return n <= t->count ? n : 0;
+    }
+    size_t lo = 0, hi = t->nshown; /* shown[] ascends */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->shown[mid] < shown)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->nshown && t->shown[lo] == shown ? lo + 1 : 0;
+}
+
+size_t sw_trace_mem(const sw_trace *t)
+{
+    const sw_trace_stats *st = sw_trace_stats_get(t);
+    return st->index_bytes + st->arena_bytes + t->pending_cap * sizeof(uint64_t) +
+           t->nshown * sizeof(uint64_t) + t->o.max_headers * sizeof(sw_sip_header) +
+           EP_CACHE * sizeof(ep_cache_ent) + (t->dec ? sw_decoder_mem(t->dec) : 0);
+}
+
+sw_trace *sw_trace_successor(const sw_trace *old, const bool *keep, uint64_t *map)
+{
+    sw_trace *t = sw_trace_new(&old->o);
+    if (!t)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < old->count; i++)
+        k += keep[i];
+    t->shown = malloc((k ? k : 1) * sizeof *t->shown);
+    if (!t->shown)
+        goto oom;
+    for (uint64_t n = 1; n <= old->count; n++) {
+        map[n - 1] = 0;
+        if (!keep[n - 1])
+            continue;
+        const sw_msg *om = sw_trace_get(old, n);
+        sw_msg *m = rec_alloc(t);
+        if (!m)
+            goto oom;
+        *m = *om;
+        char *copy = sw_arena_dup(&t->arena, om->data, om->len ? om->len : 1);
+        if (!copy)
+            goto oom;
+        m->data = copy;
+        const sw_endpoint *s = &old->eps[om->src], *d = &old->eps[om->dst];
+        m->src = ep_intern(t, &s->addr, s->port);
+        m->dst = ep_intern(t, &d->addr, d->port);
+        if (m->src == UINT32_MAX || m->dst == UINT32_MAX)
+            goto oom;
+        t->shown[t->count] = sw_trace_shown(old, n);
+        map[n - 1] = ++t->count;
+    }
+    t->nshown = t->count;
+    t->shown_base = sw_trace_shown(old, old->count) - t->count;
+    /* SDP not yet announced (no RTP seen so far) stays pending */
+    t->media_live = old->media_live;
+    for (size_t i = 0; i < old->npending; i++) {
+        uint64_t nn = map[old->sdp_pending[i] - 1];
+        if (!nn)
+            continue;
+        if (t->npending == t->pending_cap) {
+            size_t nc = t->pending_cap ? t->pending_cap * 2 : 256;
+            uint64_t *np = realloc(t->sdp_pending, nc * sizeof *np);
+            if (!np)
+                goto oom;
+            t->sdp_pending = np;
+            t->pending_cap = nc;
+        }
+        t->sdp_pending[t->npending++] = nn;
+    }
+    t->st = old->st;
+    return t;
+oom:
+    sw_trace_free(t);
+    return NULL;
+}
+
+void sw_trace_take_decoder(sw_trace *t, sw_trace *from)
+{
+    sw_decoder_free(t->dec);
+    t->dec = from->dec;
+    from->dec = NULL;
+    if (t->dec)
+        sw_decoder_rebind(t->dec, on_payload, t);
+}
+
+int sw_trace_replay(sw_trace *t, sw_msg_sink sink, void *ud)
+{
+    for (uint64_t n = 1; n <= t->count; n++) {
+        const sw_msg *m = sw_trace_get(t, n);
+        sw_sip_msg sip;
+        if (!m || sw_trace_parse(t, m, &sip, t->hdrs, t->o.max_headers) < 0)
+            continue; /* kept messages parsed once: cannot happen */
+        int rc = sink(ud, n, m, &sip);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 const sw_decode_stats *sw_trace_decode_stats(const sw_trace *t)

@@ -106,6 +106,35 @@ const sw_endpoint *sw_trace_endpoint(const sw_trace *t, uint32_t id);
 int64_t sw_trace_parse(const sw_trace *t, const sw_msg *m, sw_sip_msg *out, sw_sip_header *hdrs,
                        size_t cap);
 const sw_trace_stats *sw_trace_stats_get(const sw_trace *t);
+
+/*
+ * Generations (a live capture bounded by --max-memory): a successor trace
+ * takes some messages of this one, renumbered 1..K in their order, then
+ * the decoder with what it holds in flight; the capture goes on into the
+ * successor. The numbers a user sees do not change: each message keeps the
+ * number it was shown with (sw_trace_shown), and new messages continue from
+ * the last one shown. Without a successor, shown number == number.
+ */
+uint64_t sw_trace_shown(const sw_trace *t, uint64_t number);
+/* The number of the message shown as `shown`; 0 when the trace holds none. */
+uint64_t sw_trace_unshown(const sw_trace *t, uint64_t shown);
+/* Memory the trace holds: records, endpoints, copied message bytes, the
+ * decoder's fragments and streams in flight. */
+size_t sw_trace_mem(const sw_trace *t);
+/* The successor: the messages keep[0..count) selects (by number - 1), copied
+ * with their bytes; map[number - 1] receives each message's new number, 0
+ * for those left behind. Counters (sw_trace_stats) carry on. The media
+ * stage is not told again of the SDP it was told of (remap it with the
+ * map). NULL when out of memory; the old trace is unchanged either way. */
+sw_trace *sw_trace_successor(const sw_trace *old, const bool *keep, uint64_t *map);
+/* Moves the decoder (fragments, TCP streams in flight) of `from` to t: from
+ * now on t reads the capture, `from` reads no more. Not from inside a sink
+ * of `from`; free `from` after what refers to it. */
+void sw_trace_take_decoder(sw_trace *t, sw_trace *from);
+/* Hands every kept message to the sink again, in order, parsed as when it
+ * was read (the model of a successor is built by the code that built the
+ * first). Returns 0 or the sink's non-zero value. */
+int sw_trace_replay(sw_trace *t, sw_msg_sink sink, void *ud);
 const sw_decode_stats *sw_trace_decode_stats(const sw_trace *t);
 
 #endif

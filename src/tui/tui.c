@@ -10,6 +10,7 @@
 #include "tui.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -170,7 +171,7 @@ static void call_row(const tui *u, uint32_t i, char *buf, size_t cap)
     size_t len = 0;
     FILE *f = open_memstream(&mem, &len);
     if (!f) {
-        snprintf(buf, cap, "%u", i + 1);
+        snprintf(buf, cap, "%u", sw_corr_call_shown(u->c, i));
         return;
     }
     char tb[48];
@@ -180,7 +181,7 @@ static void call_row(const tui *u, uint32_t i, char *buf, size_t cap)
     const sw_endpoint *dst = sw_trace_endpoint(u->t, sw_corr_call_dst(u->c, k));
     const char *state = k->kind == SW_CALL_INVITE ? sw_call_state_name((sw_call_state)k->state)
                                                    : sw_call_kind_name((sw_call_kind)k->kind);
-    fprintf(f, "%c%4u %s ", i < u->mark_cap && u->mark[i] ? '*' : ' ', i + 1, tb);
+    fprintf(f, "%c%4u %s ", i < u->mark_cap && u->mark[i] ? '*' : ' ', sw_corr_call_shown(u->c, i), tb);
     sw_str from = sw_corr_call_from(u->c, k), to = sw_corr_call_to(u->c, k);
     sw_text_safe(f, sw_str_make(from.p, SW_MIN(from.len, 14u)), false);
     fprintf(f, "%*s", (int)(15 - SW_MIN(from.len, 14u)), "");
@@ -365,7 +366,7 @@ static int flow_build(tui *u)
             s++; /* numbers are right-aligned */
         if (*s < '0' || *s > '9')
             continue;
-        uint64_t n = strtoull(s, NULL, 10);
+        uint64_t n = sw_trace_unshown(u->t, strtoull(s, NULL, 10));
         if (!n || !sw_trace_get(u->t, n))
             continue;
         u->msg_line[u->nmsg] = i;
@@ -399,7 +400,7 @@ static void draw_flow(tui *u)
         return;
     }
     char buf[128];
-    snprintf(buf, sizeof buf, "call %u flow%s", u->call + 1, u->linked ? " (linked legs)" : "");
+    snprintf(buf, sizeof buf, "call %u flow%s", sw_corr_call_shown(u->c, u->call), u->linked ? " (linked legs)" : "");
     title_line(u, buf);
     int avail = LINES - 2;
     int fh = u->nmsg ? avail * 3 / 5 : avail; /* ladder on top, the message below */
@@ -508,7 +509,7 @@ static void draw_findings(tui *u)
             continue;
         fprintf(f, "%-7s %-32s ", sw_severity_name((sw_severity)x->severity), x->id);
         if (x->call != SW_NONE)
-            fprintf(f, "call %-5u ", x->call + 1);
+            fprintf(f, "call %-5u ", sw_corr_call_shown(u->c, x->call));
         else
             fputs("           ", f);
         sw_text_safe(f, sw_str_cstr(x->title), false);
@@ -669,7 +670,7 @@ static void save(tui *u, uint32_t call)
     if (k == 1)
         for (size_t i = 0; i < n; i++)
             if (keep[i])
-                snprintf(path, sizeof path, "call-%zu.pcap", i + 1);
+                snprintf(path, sizeof path, "call-%" PRIu32 ".pcap", sw_corr_call_shown(u->c, (uint32_t)i));
     if (k != 1)
         snprintf(path, sizeof path, "calls.pcap");
     if (k && prompt(" save to: ", path, sizeof path) && path[0]) {
