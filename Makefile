@@ -81,6 +81,14 @@ e2e: $(BIN)
 
 test: unit e2e
 
+# Not in check: ten minutes of sipp at a steady rate watched by `sipwhy live
+# --max-memory 8` (tests/e2e/live_evict.sh, which check runs for 25 s), beside a
+# run without a bound for comparison.
+soak: deps $(BIN)
+	@SIPWHY=$(abspath $(BIN)) EVICT_SECONDS=$${SOAK_SECONDS:-600} EVICT_RATE=30 EVICT_HOLD=2000 \
+	    EVICT_MEM=8 EVICT_SETTLE=32 EVICT_SAMPLE=10 EVICT_RSS_SLACK=16 EVICT_SPLIT_SAMPLE=20 \
+	    EVICT_CONTRAST=1 sh tests/e2e/live_evict.sh
+
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 OPT='-O1 -g' test
 

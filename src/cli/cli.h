@@ -120,6 +120,7 @@ typedef struct sw_split sw_split;
 typedef struct sw_split_stats {
     uint64_t files, failed;        /* files written, files that could not be */
     uint64_t written_at_stop;      /* of them, calls not over when the capture stopped */
+    uint64_t written_evicted;      /* of them, calls not over given up by --max-memory */
     uint64_t sip_written, rtp_written;
     uint64_t rtp_buffered;
     uint64_t rtp_dropped;          /* not written: a call's buffer full, or no memory */
@@ -128,7 +129,7 @@ typedef struct sw_split_stats {
 
 /* Files go to DIR (which must exist) as
  * YYYYmmdd-HHMMSS-callN-CALLID.pcap: the call's start (local time), its
- * index as `calls` numbers it, its Call-ID (unsafe characters as _). NULL
+ * number as `calls` shows it, its Call-ID (unsafe characters as _). NULL
  * when out of memory. */
 sw_split *sw_split_new(const char *dir, const struct sw_trace *t, const struct sw_corr *c,
                        const struct sw_media *media);
@@ -143,6 +144,13 @@ void sw_split_over(sw_split *s, uint32_t call, int64_t ts_ns);
 void sw_split_tick(sw_split *s, int64_t now_ns);
 /* End of capture: writes every file not yet written (INVITE calls). */
 void sw_split_finish(sw_split *s);
+/* A new generation is coming (live --max-memory): writes now the files of
+ * the INVITE calls that leave (keep_call[i] false, i < n) not yet written. */
+void sw_split_evict(sw_split *s, const bool *keep_call, size_t n);
+/* The new generation: its trace and model, call i of the old one now
+ * call_map[i] (SW_NONE: gone; i < n). 0 or SW_ENOMEM (nothing changed). */
+int sw_split_rebase(sw_split *s, const struct sw_trace *t, const struct sw_corr *c,
+                    const uint32_t *call_map, size_t n);
 const sw_split_stats *sw_split_get_stats(const sw_split *s);
 /* Keep RTP only for the calls keep[0..n) selects (the array must outlive the
  * split); without it every INVITE call's RTP is kept. */
@@ -154,6 +162,8 @@ void sw_split_only(sw_split *s, const bool *keep, size_t n);
  * NULL when only this is used. */
 int sw_split_write_calls(sw_split *s, const bool *keep, size_t nkeep, const char *path,
                          uint64_t *nsip, uint64_t *nrtp);
+/* Memory held: buffered RTP and the per-call table. */
+size_t sw_split_mem(const sw_split *s);
 void sw_split_free(sw_split *s);
 
 /* ---- where expressions (the query stage; shared by every command) ------- */

@@ -7,8 +7,13 @@
  * With --split-dir every INVITE call also gets a pcap of its own (SIP and
  * RTP) once it is over (split.c); --show findings runs the diagnosis again
  * now and then and prints what is new. Several -i read every interface as
- * packets come (capture.c polls them together). Still to come: eviction of
- * finished calls, the TUI.
+ * packets come (capture.c polls them together).
+ *
+ * Memory is bounded (--max-memory): when what the trace, the model, the
+ * media stage and the call files hold passes the bound, a new generation
+ * takes over (correlate/evict.c): the calls that are not settled and the
+ * newest settled ones within half the bound move, the rest is let go once
+ * it has been printed and written. A live call never loses a message to it.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -17,8 +22,12 @@
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../capture/capture.h"
@@ -48,6 +57,12 @@ static const char usage[] =
     "                         starts a new file at once\n"
     "  -C, --file-size MB     a new -w file before one passes MB millions of bytes\n"
     "                         (FILE, FILE.1, FILE.2, ... when FILE has no %)\n"
+    "      --max-memory MB    bound the memory the calls take (MiB; default a quarter of\n"
+    "                         the RAM): past it, finished calls are let go, oldest\n"
+    "                         first, after they were printed and written; calls still\n"
+    "                         going are always kept\n"
+    "      --settle SECONDS   how long a call that is over stays quiet before it may be\n"
+    "                         let go (default 32: 64*T1, its retransmissions are over)\n"
     "      --split-dir DIR    also write one pcap per INVITE call (its SIP and RTP) into\n"
     "                         DIR, 2 s after the call is over (at the latest when the\n"
     "                         capture stops): YYYYmmdd-HHMMSS-callN-CALLID.pcap\n"
@@ -95,6 +110,22 @@ typedef struct lctx {
     bool ended;
     size_t seen_at_poll;
     int oom;
+    /* --max-memory: generations */
+    sw_media *media_w;      /* the media stage, writable (remapped) */
+    size_t max_mem;         /* bytes */
+    size_t next_check;      /* messages seen when memory is looked at next */
+    size_t switch_at;       /* accounted bytes that start a new generation */
+    bool want_switch;
+    int64_t last_ts;        /* capture time of the newest message */
+    int64_t settle_ns;      /* --settle (0: the default) */
+    double switch_max_ms, switch_total_ms;
+    const bool *leaving;    /* during a switch: keep_call of the plan (findings) */
+    size_t nleaving;
+    uint32_t *call_map;     /* the last switch's, for the TUI */
+    size_t ncall_map;
+    uint64_t generations, calls_evicted, msgs_evicted, stale_evicted;
+    size_t mem_peak, mem_kept_max;
+    bool warned_live_big;
 } lctx;
 
 static void on_rtp(void *ud, size_t stream, const sw_rtp_hdr *h, const sw_payload *pl)
@@ -181,11 +212,25 @@ static bool fseen_add(lctx *l, uint64_t h)
     return true;
 }
 
+/* What identifies a finding across runs and generations (where call and
+ * message numbers change): its rule, its call's Call-ID and the number its
+ * first evidence is shown with. */
+static uint64_t finding_hash(const lctx *l, const sw_finding *x)
+{
+    uint64_t h = sw_hash(x->id, strlen(x->id));
+    const sw_call *k = x->call != SW_NONE ? sw_corr_call(l->corr, x->call) : NULL;
+    if (k) {
+        sw_str id = sw_corr_call_id(l->corr, k);
+        h ^= sw_hash(id.p, id.len) * 0xff51afd7ed558ccdull;
+    }
+    return h ^ sw_trace_shown(l->t, x->at) * 0x9E3779B97F4A7C15ull;
+}
+
 /* A finding about this call can be printed: nothing more will change it. */
 static bool call_settled(const lctx *l, uint32_t call, int64_t now_ns, bool final)
 {
     const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
-    if (final || !k)
+    if (final || !k || (l->leaving && call < l->nleaving && !l->leaving[call]))
         return true;
     const sw_msg *last = sw_trace_get(l->t, k->last);
     int64_t quiet = last ? now_ns - last->ts_ns : 0;
@@ -215,9 +260,7 @@ static void findings_run(lctx *l, int64_t now_ns, bool final)
         const sw_finding *x = sw_diag_finding(d, i);
         if (!call_settled(l, x->call, now_ns, final))
             continue;
-        uint64_t h = sw_hash(x->id, strlen(x->id)) ^ (x->key * 0x9E3779B97F4A7C15ull) ^
-                     ((uint64_t)x->call << 17);
-        if (!fseen_add(l, h))
+        if (!fseen_add(l, finding_hash(l, x)))
             continue;
         sw_render_finding(stdout, &l->ro, l->t, l->corr, x);
         if (l->ro.format != SW_FMT_JSON)
@@ -233,6 +276,193 @@ static void findings_run(lctx *l, int64_t now_ns, bool final)
 
 static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip);
 
+/* ---- --max-memory: generations ------------------------------------------ */
+
+#define MEM_CHECK_EVERY 1024 /* messages between two looks at the memory */
+
+/* What the run holds for the calls: trace, model, media, call files, flags. */
+static size_t mem_accounted(const lctx *l)
+{
+    return sw_trace_mem(l->t) + sw_corr_mem(l->corr) + (l->media ? sw_media_mem(l->media) : 0) +
+           (l->split ? sw_split_mem(l->split) : 0) + l->printed_cap * sizeof *l->printed +
+           l->fseen_cap * sizeof *l->fseen + l->ncall_map * sizeof *l->call_map;
+}
+
+static void mem_check(lctx *l)
+{
+    l->next_check = l->seen + MEM_CHECK_EVERY;
+    size_t m = mem_accounted(l);
+    l->mem_peak = SW_MAX(l->mem_peak, m);
+    if (m > l->switch_at)
+        l->want_switch = true;
+}
+
+/* The printed set of a new generation: the findings of the kept calls that
+ * were printed stay printed (their hashes do not depend on numbering). */
+static int fseen_rebuild(lctx *l)
+{
+    uint64_t *old = l->fseen;
+    size_t cap = l->fseen_cap;
+    sw_corr_finish(l->corr, 0);
+    sw_diag *d = sw_diag_new(l->t, l->corr, l->ro.lang);
+    if (!d)
+        return SW_ENOMEM;
+    if (l->media)
+        sw_diag_set_media(d, l->media);
+    if (sw_diag_run(d, NULL)) {
+        sw_diag_free(d);
+        return SW_ENOMEM;
+    }
+    l->fseen = NULL;
+    l->fseen_cap = l->fseen_n = 0;
+    for (size_t i = 0; i < sw_diag_count(d) && !l->oom; i++) {
+        uint64_t h = finding_hash(l, sw_diag_finding(d, i));
+        if (!h)
+            h = 1;
+        bool was = false;
+        for (size_t j = h & (cap - 1); cap && old[j]; j = (j + 1) & (cap - 1))
+            if (old[j] == h) {
+                was = true;
+                break;
+            }
+        if (was)
+            fseen_add(l, h);
+    }
+    sw_diag_free(d);
+    free(old);
+    return l->oom ? SW_ENOMEM : 0;
+}
+
+/* Starts a new generation (from the reading loop, never inside the sink).
+ * Returns 0, or SW_ENOMEM when the run cannot go on. */
+static int gen_switch_(lctx *l, int64_t now_ns);
+
+static int gen_switch(lctx *l, int64_t now_ns)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    int rc = gen_switch_(l, now_ns);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+    l->switch_total_ms += ms;
+    l->switch_max_ms = SW_MAX(l->switch_max_ms, ms);
+    return rc;
+}
+
+static int gen_switch_(lctx *l, int64_t now_ns)
+{
+    l->want_switch = false;
+    sw_corr_finish(l->corr, now_ns);
+    size_t nc = sw_corr_ncalls(l->corr), nm = sw_trace_count(l->t);
+    size_t before = mem_accounted(l);
+    bool *keep_call = malloc((nc ? nc : 1) * sizeof *keep_call);
+    bool *keep_msg = malloc((nm ? nm : 1) * sizeof *keep_msg);
+    uint64_t *msg_map = malloc((nm ? nm : 1) * sizeof *msg_map);
+    uint32_t *call_map = malloc((nc ? nc : 1) * sizeof *call_map);
+    int rc = 0;
+    if (!keep_call || !keep_msg || !msg_map || !call_map) {
+        rc = SW_ENOMEM;
+        goto out;
+    }
+    sw_evict_opts eo;
+    memset(&eo, 0, sizeof eo);
+    eo.now_ns = now_ns;
+    eo.keep_bytes = l->max_mem / 2;
+    eo.settle_ns = l->settle_ns;
+    sw_evict_stats es;
+    sw_corr_evict_plan(l->t, l->corr, &eo, keep_call, keep_msg, &es);
+    if (!es.msgs_evicted) {
+        /* everything is still going: wait until memory grows by a quarter */
+        l->switch_at = SW_MAX(l->max_mem, before + before / 4);
+        goto out;
+    }
+    /* What leaves is printed and written first, from the old generation. */
+    if (l->show_calls) {
+        for (size_t i = 0; i < nc; i++) {
+            const sw_call *k = sw_corr_call(l->corr, (uint32_t)i);
+            if (!keep_call[i] && k->kind == SW_CALL_INVITE &&
+                !(i < l->printed_cap && l->printed[i])) {
+                sw_render_call_line(stdout, &l->ro, l->t, l->corr, (uint32_t)i);
+                l->calls_printed++;
+            }
+        }
+        fflush(stdout);
+    }
+    if (l->show_findings) {
+        l->leaving = keep_call;
+        l->nleaving = nc;
+        findings_run(l, now_ns, false);
+        l->leaving = NULL;
+        if (l->oom) {
+            rc = SW_ENOMEM;
+            goto out;
+        }
+    }
+    if (l->split)
+        sw_split_evict(l->split, keep_call, nc);
+    sw_trace *nt;
+    sw_corr *ncorr;
+    if (sw_corr_next_generation(l->tw, l->corr, keep_msg, &nt, &ncorr, msg_map, call_map)) {
+        /* no room for the new generation now: the old one goes on */
+        sw_cli_warn("live: --max-memory: no memory for a new generation; trying again later");
+        l->switch_at = before + before / 4;
+        goto out;
+    }
+    if (l->media_w && sw_media_remap(l->media_w, msg_map, nm, NULL))
+        rc = SW_ENOMEM;
+    if (l->split && sw_split_rebase(l->split, nt, ncorr, call_map, nc))
+        rc = SW_ENOMEM;
+    /* the printed flags follow their calls */
+    size_t nn = sw_corr_ncalls(ncorr);
+    bool *np = calloc(nn ? nn : 1, sizeof *np);
+    if (!np)
+        rc = SW_ENOMEM;
+    for (size_t i = 0; np && i < nc && i < l->printed_cap; i++)
+        if (l->printed[i] && call_map[i] < nn)
+            np[call_map[i]] = true;
+    free(l->printed);
+    l->printed = np;
+    l->printed_cap = np ? nn : 0;
+    sw_corr *oldc = l->corr;
+    sw_trace *oldt = l->tw;
+    l->corr = ncorr;
+    l->t = l->tw = nt;
+    l->seen_at_poll = 0;
+    sw_corr_free(oldc);
+    sw_trace_free(oldt);
+    l->generations++;
+    l->calls_evicted += es.calls_evicted;
+    l->msgs_evicted += es.msgs_evicted;
+    l->stale_evicted += es.calls_stale;
+    if (!rc && l->show_findings && fseen_rebuild(l))
+        rc = SW_ENOMEM;
+    free(l->call_map);
+    l->call_map = call_map;
+    l->ncall_map = nc;
+    call_map = NULL;
+#ifdef __GLIBC__
+    malloc_trim(0); /* the old generation's memory goes back to the system */
+#endif
+    size_t after = mem_accounted(l);
+    l->mem_kept_max = SW_MAX(l->mem_kept_max, after);
+    /* The next generation when memory passes the bound again; when what is
+     * kept is most of the bound already (calls going on), after it grows by
+     * a quarter, not at once again. */
+    l->switch_at = SW_MAX(l->max_mem, after + after / 4);
+    if (after > l->max_mem && !l->warned_live_big) {
+        l->warned_live_big = true;
+        sw_cli_warn("live: --max-memory: the calls still going alone take %zu MiB, more than "
+                    "the %zu MiB allowed: they are kept (nothing of a live call is dropped)",
+                    after >> 20, l->max_mem >> 20);
+    }
+out:
+    free(keep_call);
+    free(keep_msg);
+    free(msg_map);
+    free(call_map);
+    return rc;
+}
+
 /* --tui: reads what arrived (at most 20,000 packets a turn, so keys stay
  * answered under load) and settles the model for the screens. */
 static int tui_poll(void *ud)
@@ -240,6 +470,16 @@ static int tui_poll(void *ud)
     lctx *l = ud;
     size_t n = 0;
     int rc = sw_trace_read_some(l->tw, l->cs, sink, l, 20000, &n);
+    if (!rc && !l->oom && l->want_switch) {
+        uint64_t gens = l->generations;
+        if (gen_switch(l, l->last_ts))
+            l->oom = 1;
+        else if (l->generations != gens) {
+            sw_corr_finish(l->corr, 0);
+            l->seen_at_poll = sw_trace_count(l->t);
+            return 3;
+        }
+    }
     bool changed = n && sw_trace_count(l->t) != l->seen_at_poll;
     if (changed) {
         l->seen_at_poll = sw_trace_count(l->t);
@@ -252,6 +492,16 @@ static int tui_poll(void *ud)
     return changed ? 1 : 0;
 }
 
+static void tui_replaced(void *ud, const sw_trace **t, const sw_corr **c, const uint32_t **map,
+                         size_t *n)
+{
+    lctx *l = ud;
+    *t = l->t;
+    *c = l->corr;
+    *map = l->call_map;
+    *n = l->ncall_map;
+}
+
 static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip)
 {
     lctx *l = ud;
@@ -260,6 +510,12 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
         return 1;
     }
     l->seen++;
+    l->last_ts = m->ts_ns;
+    bool yield = false;
+    if (l->max_mem && l->seen >= l->next_check) {
+        mem_check(l);
+        yield = l->want_switch; /* a new generation, between two packets */
+    }
     if (l->split) {
         uint32_t call = sw_corr_msg_call(l->corr, number);
         const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
@@ -324,12 +580,13 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
     }
     if (l->count && l->seen >= l->count)
         return 2; /* enough: stop reading */
-    return 0;
+    return yield ? SW_SINK_YIELD : 0;
 }
 
 int sw_cmd_live(int argc, char **argv)
 {
-    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE, O_SPLIT, O_TUI, O_ALLPKT };
+    enum { O_SHOW = 256, O_DURATION, O_LANG, O_NOEXPLAIN, O_WHERE, O_SPLIT, O_TUI, O_ALLPKT,
+           O_MAXMEM, O_SETTLE };
     const char *user = NULL;
     static const struct option opts[] = {{"interface", required_argument, 0, 'i'},
                                          {"show", required_argument, 0, O_SHOW},
@@ -344,6 +601,8 @@ int sw_cmd_live(int argc, char **argv)
                                          {"split-dir", required_argument, 0, O_SPLIT},
                                          {"tui", no_argument, 0, O_TUI},
                                          {"all-packets", no_argument, 0, O_ALLPKT},
+                                         {"max-memory", required_argument, 0, O_MAXMEM},
+                                         {"settle", required_argument, 0, O_SETTLE},
                                          {"lang", required_argument, 0, O_LANG},
                                          {"no-explain", no_argument, 0, O_NOEXPLAIN},
                                          {"help", no_argument, 0, 'h'},
@@ -425,6 +684,26 @@ int sw_cmd_live(int argc, char **argv)
         case O_WHERE: where = optarg; break;
         case O_TUI: l.tui = true; break;
         case O_ALLPKT: all_packets = true; break;
+        case O_MAXMEM: {
+            uint64_t mb;
+            if (!sw_str_to_u64(sw_str_cstr(optarg), (uint64_t)1 << 30, &mb) || !mb) {
+                sw_cli_error("live: --max-memory must be a positive number of MiB, not '%s'",
+                             optarg);
+                return SW_EXIT_USAGE;
+            }
+            l.max_mem = (size_t)mb << 20;
+            break;
+        }
+        case O_SETTLE: {
+            uint64_t s;
+            if (!sw_str_to_u64(sw_str_cstr(optarg), 86400, &s) || !s) {
+                sw_cli_error("live: --settle must be a positive number of seconds, not '%s'",
+                             optarg);
+                return SW_EXIT_USAGE;
+            }
+            l.settle_ns = (int64_t)s * 1000000000ll;
+            break;
+        }
         case O_SPLIT:
             if (!*optarg) {
                 sw_cli_error("live: --split-dir needs a directory");
@@ -581,8 +860,21 @@ int sw_cmd_live(int argc, char **argv)
         sw_cli_error("out of memory");
         return SW_EXIT_USAGE;
     }
-    l.t = t;
-    l.media = media;
+    l.t = l.tw = t;
+    l.media = l.media_w = media;
+    if (!l.max_mem) {
+        /* a quarter of the RAM: room for the rest of the machine */
+        long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+        l.max_mem = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize / 4 : (size_t)1 << 30;
+    }
+    l.switch_at = l.max_mem;
+    l.next_check = MEM_CHECK_EVERY;
+#ifdef __GLIBC__
+    /* Blocks of 256 KiB and more come from mmap and go back to the system
+     * when freed; without a fixed threshold glibc raises it after the first
+     * such free, and a freed generation would stay in the heap. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -601,7 +893,6 @@ int sw_cmd_live(int argc, char **argv)
     fflush(stdout);
     int trc;
     if (l.tui) {
-        l.tw = t;
         l.cs = cs;
         if (sw_capset_set_nowait(cs, err, sizeof err)) {
             sw_cli_error("live: --tui: %s", err);
@@ -616,8 +907,9 @@ int sw_cmd_live(int argc, char **argv)
             uo.ninputs = 1;
             uo.media = media;
             uo.poll = tui_poll;
+            uo.replaced = tui_replaced;
             uo.poll_ud = &l;
-            int urc = sw_tui_run(t, l.corr, &uo);
+            int urc = sw_tui_run(l.t, l.corr, &uo);
             if (urc == SW_EIO) {
                 sw_cli_error("live: --tui: cannot use the terminal");
                 rc = SW_EXIT_USAGE;
@@ -626,15 +918,24 @@ int sw_cmd_live(int argc, char **argv)
             }
             trc = 0;
             if (!l.ended)
-                sw_trace_flush(t); /* the user quit: what the decoder holds */
+                sw_trace_flush(l.tw); /* the user quit: what the decoder holds */
         }
     } else {
-        trc = sw_trace_read(t, cs, sink, &l);
+        /* in turns, so that a new generation starts between two of them */
+        do {
+            size_t n;
+            trc = sw_trace_read_some(l.tw, cs, sink, &l, 4096, &n);
+            if (!trc && l.want_switch && gen_switch(&l, l.last_ts))
+                l.oom = 1;
+        } while (!trc && !l.oom);
+        if (trc == 1)
+            trc = 0; /* the capture ended */
     }
+    t = l.tw; /* the last generation's */
     alarm(0);
     sw_cli_report_limits(t);
     if (trc == SW_ENOMEM || l.oom) {
-        sw_cli_error("out of memory after %zu messages", sw_trace_count(t));
+        sw_cli_error("out of memory after %" PRIu64 " messages", sw_trace_stats_get(t)->messages);
         rc = SW_EXIT_USAGE;
     }
     for (size_t i = 0; i < nif; i++) {
@@ -646,7 +947,8 @@ int sw_cmd_live(int argc, char **argv)
     if (l.show_findings && !l.oom) {
         findings_run(&l, 0, true);
         if (l.oom) {
-            sw_cli_error("out of memory in the diagnosis after %zu messages", sw_trace_count(t));
+            sw_cli_error("out of memory in the diagnosis after %" PRIu64 " messages",
+                         sw_trace_stats_get(t)->messages);
             rc = SW_EXIT_USAGE;
         }
     }
@@ -666,8 +968,8 @@ int sw_cmd_live(int argc, char **argv)
     fflush(stdout);
     const sw_trace_stats *st = sw_trace_stats_get(t);
     fprintf(stderr,
-            "live: %s: %" PRIu64 " packets, %" PRIu64 " SIP messages, %zu calls", iface,
-            st->packets, st->messages, sw_corr_ncalls(l.corr));
+            "live: %s: %" PRIu64 " packets, %" PRIu64 " SIP messages, %" PRIu64 " calls", iface,
+            st->packets, st->messages, (uint64_t)sw_corr_ncalls(l.corr) + l.calls_evicted);
     if (default_filter)
         fputs(" (default filter)", stderr);
     bool dropped = false;
@@ -681,6 +983,15 @@ int sw_cmd_live(int argc, char **argv)
         dropped |= drop || ifdrop;
     }
     fputc('\n', stderr);
+    if (l.generations)
+        fprintf(stderr,
+                "live: --max-memory %zu MiB: %" PRIu64 " generations, %" PRIu64 " calls (%" PRIu64
+                " messages) let go after they were shown, %" PRIu64 " of them not seen to end in "
+                "4 hours; memory held at most %.1f MiB (%.1f MiB right after a generation); "
+                "%.1f ms in generation changes (at most %.1f ms at once)\n",
+                l.max_mem >> 20, l.generations, l.calls_evicted, l.msgs_evicted, l.stale_evicted,
+                (double)l.mem_peak / 1048576.0, (double)l.mem_kept_max / 1048576.0,
+                l.switch_total_ms, l.switch_max_ms);
     if (l.split) {
         const sw_split_stats *ss = sw_split_get_stats(l.split);
         fprintf(stderr,
@@ -709,6 +1020,7 @@ int sw_cmd_live(int argc, char **argv)
     rc = sw_cli_finish_output(rc);
     free(l.printed);
     free(l.fseen);
+    free(l.call_map);
     sw_split_free(l.split);
     sw_corr_free(l.corr);
     sw_media_free(media);

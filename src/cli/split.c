@@ -370,6 +370,61 @@ void sw_split_finish(sw_split *s)
     }
 }
 
+void sw_split_evict(sw_split *s, const bool *keep_call, size_t n)
+{
+    for (size_t i = 0; i < n && i < sw_corr_ncalls(s->c); i++) {
+        const sw_call *k = sw_corr_call(s->c, (uint32_t)i);
+        if (keep_call[i] || k->kind != SW_CALL_INVITE)
+            continue;
+        call_buf *b = buf_of(s, (uint32_t)i);
+        if (b && b->state != 2) {
+            s->st.written_evicted += b->state == 0;
+            write_call(s, (uint32_t)i);
+        }
+    }
+}
+
+int sw_split_rebase(sw_split *s, const sw_trace *t, const sw_corr *c, const uint32_t *call_map,
+                    size_t n)
+{
+    size_t nn = sw_corr_ncalls(c);
+    call_buf *nb = calloc(nn ? nn : 1, sizeof *nb);
+    if (!nb)
+        return SW_ENOMEM;
+    for (size_t i = 0; i < s->ncalls; i++) {
+        uint32_t j = i < n ? call_map[i] : SW_NONE;
+        if (j < nn)
+            nb[j] = s->calls[i];
+        else
+            free(s->calls[i].p);
+    }
+    free(s->calls);
+    s->calls = nb;
+    s->ncalls = nn;
+    size_t q = 0;
+    for (size_t i = 0; i < s->qlen; i++) {
+        uint32_t old = s->queue[s->qhead + i];
+        uint32_t j = old < n ? call_map[old] : SW_NONE;
+        if (j == SW_NONE)
+            continue;
+        s->queue[q] = j;
+        s->queue_ts[q++] = s->queue_ts[s->qhead + i];
+    }
+    s->qhead = 0;
+    s->qlen = q;
+    s->t = t;
+    s->c = c;
+    return 0;
+}
+
+size_t sw_split_mem(const sw_split *s)
+{
+    size_t m = sizeof *s + s->ncalls * sizeof *s->calls + s->qcap * (sizeof(uint32_t) + 8);
+    for (size_t i = 0; i < s->ncalls; i++)
+        m += s->calls[i].cap;
+    return m;
+}
+
 /* An RTP record of the buffers, for sorting several calls' packets by time. */
 typedef struct rtp_ref {
     int64_t ts_ns;

@@ -364,8 +364,7 @@ static void history_text(FILE *f, const sw_render_opts *o, const sw_trace *t, ui
                          const sw_msg *m, const sw_sip_msg *sip, unsigned mflags)
 {
     char tb[48];
-    fprintf(f, "%5" PRIu64 "  %s  ", sw_trace_shown(t, number),
-            sw_render_time(m->ts_ns, false, tb, sizeof tb));
+    fprintf(f, "%5" PRIu64 "  %s  ", number, sw_render_time(m->ts_ns, false, tb, sizeof tb));
     /* endpoints padded so arrows line up for IPv4 traffic */
     char sb[64], db[64];
     const sw_endpoint *s = sw_trace_endpoint(t, m->src), *d = sw_trace_endpoint(t, m->dst);
@@ -420,6 +419,7 @@ void sw_render_history_line(FILE *f, const sw_render_opts *o, const sw_trace *t,
                             uint64_t number, const sw_msg *m, const sw_sip_msg *sip,
                             unsigned mflags)
 {
+    number = sw_trace_shown(t, number); /* the number the user knows it by */
     switch (o->format) {
     case SW_FMT_TSV: history_tsv(f, t, number, m, sip, mflags); break;
     case SW_FMT_JSON: history_json(f, t, number, m, sip, mflags); break;
@@ -633,7 +633,7 @@ void sw_render_show(FILE *f, const sw_render_opts *o, const sw_trace *t, size_t 
     if (o->format == SW_FMT_JSON) {
         putc_unlocked('{', f);
         json_key(f, "number", true);
-        put_u64(f, number);
+        put_u64(f, sw_trace_shown(t, number));
         json_key(f, "epoch", false);
         sw_render_epoch(f, m->ts_ns);
         json_str_or_null(f, "input", sw_str_cstr(in), true);

@@ -57,6 +57,7 @@ struct sw_trace {
     void *ud;
     int stop;
     int oom;
+    bool yield; /* the sink asked sw_trace_read_some to return */
     sw_trace_stats st;
 };
 
@@ -337,6 +338,10 @@ static int on_payload(void *ud, const sw_payload *pl)
     }
     if (t->sink) {
         int rc = t->sink(t->ud, t->count, m, &sip);
+        if (rc == SW_SINK_YIELD) {
+            t->yield = true;
+            return 0;
+        }
         if (rc)
             t->stop = rc;
         return rc;
@@ -358,11 +363,14 @@ int sw_trace_read_some(sw_trace *t, sw_capset *cs, sw_msg_sink sink, void *ud, s
     sw_packet p;
     int rc = 1;
     size_t n = 0; /* a local: the store through nread would not stay in a register */
+    t->yield = false;
     while (!t->stop && !t->oom && n < max && (rc = sw_capset_next(cs, &p)) == 1) {
         t->st.packets++;
         t->st.bytes += p.caplen;
         sw_decoder_packet(t->dec, &p);
         n++;
+        if (t->yield)
+            break;
     }
     *nread = n;
     if (t->oom)

@@ -73,7 +73,10 @@ typedef struct sw_trace sw_trace;
 
 /* Sink: called for each SIP message as it completes; number is 1-based.
  * `sip` is the message parsed with the trace's header array (valid during the
- * call only). Return non-zero to stop reading. */
+ * call only). Return non-zero to stop reading, or SW_SINK_YIELD to have
+ * sw_trace_read_some return (0) after the packet at hand, reading on at the
+ * next call (the caller has work to do between two packets). */
+#define SW_SINK_YIELD 0x5957
 typedef int (*sw_msg_sink)(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip);
 
 /* opts may be NULL (defaults, keep = true). NULL when out of memory. */

@@ -713,6 +713,49 @@ static void move_sel(size_t *sel, size_t n, int key, int page)
     }
 }
 
+/* A new generation replaced the model: calls are renumbered (the map), the
+ * diagnosis refers to the old model, the flow must be drawn again. */
+static int model_replaced(tui *u)
+{
+    const uint32_t *map;
+    size_t n;
+    u->o->replaced(u->o->poll_ud, &u->t, &u->c, &map, &n);
+#define REMAP(x) ((x) < n ? map[x] : SW_NONE)
+    for (size_t r = 0; r < u->nrows; r++)
+        u->rows[r] = REMAP(u->rows[r]);
+    if (u->call != SW_NONE) {
+        u->call = REMAP(u->call);
+        if (u->call == SW_NONE && (u->screen == S_FLOW || u->screen == S_MSG)) {
+            u->screen = S_LIST;
+            snprintf(u->status, sizeof u->status,
+                     " the call was evicted to keep within --max-memory");
+        }
+    }
+    size_t nc = sw_corr_ncalls(u->c);
+    bool *mark = calloc(nc ? nc : 1, sizeof *mark);
+    if (!mark)
+        return SW_ENOMEM;
+    u->nmarked = 0;
+    for (size_t i = 0; i < u->mark_cap; i++) {
+        uint32_t j = REMAP(i);
+        if (u->mark[i] && j < nc) {
+            mark[j] = true;
+            u->nmarked++;
+        }
+    }
+#undef REMAP
+    free(u->mark);
+    u->mark = mark;
+    u->mark_cap = nc;
+    sw_diag_free(u->d);
+    u->d = NULL;
+    u->diag_at = 0;
+    u->flow_dirty = true;
+    if (u->screen == S_MSG && u->call != SW_NONE)
+        return flow_build(u); /* the message rows' numbers */
+    return 0;
+}
+
 static bool is_back(int ch) { return ch == 27 || ch == 'q' || ch == KEY_LEFT || ch == KEY_BACKSPACE; }
 
 int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
@@ -756,7 +799,13 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
             int pr = o->poll(o->poll_ud);
             if (pr == 2)
                 break;
-            if (pr == 1) {
+            if (pr == 3) {
+                rc = model_replaced(&u);
+                if (!rc && u.screen == S_FINDINGS && diag_build(&u))
+                    rc = SW_ENOMEM;
+                pr = 1;
+            }
+            if (pr == 1 && !rc) {
                 if (u.where[0])
                     apply_where(&u, u.where);
                 else

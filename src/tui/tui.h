@@ -38,8 +38,13 @@ typedef struct sw_tui_opts {
     /* A live capture: called before every redraw (at least every 100 ms)
      * to read what arrived into the model; returns 0 nothing new, 1 the
      * model changed (the screens are rebuilt), 2 the capture ended (the
-     * interface closes). NULL: the model is complete. */
+     * interface closes), 3 the model was replaced by a new generation
+     * (--max-memory): `replaced` then gives the new trace and model and
+     * call_map, old call index -> new (SW_NONE: evicted), n entries.
+     * NULL: the model is complete. */
     int (*poll)(void *ud);
+    void (*replaced)(void *ud, const sw_trace **t, const sw_corr **c, const uint32_t **call_map,
+                     size_t *n);
     void *poll_ud;
 } sw_tui_opts;
 

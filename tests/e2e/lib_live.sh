@@ -250,7 +250,8 @@ live_wait_listen() {
 }
 
 # live_tcpdump_start NAME NS IFACE [FILTER...]: records $W/NAME.pcap on IFACE in NS and
-# returns once tcpdump says "listening on" (fails after 10 s). Full packets, written
+# returns once tcpdump says "listening on" (fails after 10 s); it runs at most
+# LIVE_TCPDUMP_SECS (120). Full packets, written
 # at once (-U --immediate-mode: without it the last ~1 s is lost at stop time).
 live_tcpdump_start() {
     n=$1
@@ -260,7 +261,7 @@ live_tcpdump_start() {
     z=""
     [ "$(id -u)" -eq 0 ] && z="-Z root"
     # shellcheck disable=SC2086  # $z is zero or two words
-    live_bg "$n" "$ns" 120 tcpdump -U --immediate-mode -n -s 0 $z -i "$ifc" \
+    live_bg "$n" "$ns" "${LIVE_TCPDUMP_SECS:-120}" tcpdump -U --immediate-mode -n -s 0 $z -i "$ifc" \
         -w "$W/$n.pcap" "$@"
     i=0
     while ! grep -q 'listening on' "$W/$n.err" 2>/dev/null; do

@@ -9,8 +9,12 @@
 #   - Enter opens the flow of a call with its INVITE ... 200 OK to the BYE;
 #   - q closes the interface and stops the capture: exit 0, the summary counts 18 SIP
 #     messages and 3 calls; Ctrl-C in a second run also stops it cleanly;
+#   - with --max-memory 1 --settle 1, two bursts of 300 calls 3 s apart: the first
+#     burst is let go (a new generation) while the interface shows it: the flow of call
+#     1, open then, goes back to the list saying why; the list keeps the numbers calls
+#     had (the last is 600) and shows fewer than 600; the summary counts the generation;
 #   - --tui without a terminal exits 2.
-# Exit: 0 pass, 77 skip (not root, tool missing), 1 fail. Takes about 10 s.
+# Exit: 0 pass, 77 skip (not root, tool missing), 1 fail. Takes about 20 s.
 # shellcheck source-path=SCRIPTDIR source=lib_live.sh
 . "$(dirname "$0")/lib_live.sh"
 live_init live_tui
@@ -44,10 +48,10 @@ pane() {
     done
     live_expect "$1" yes "no; the screen: $(tr '\n' '|' <"$W/pane")"
 }
-start_tui() {
+start_tui() { # [sipwhy live options...]
     tmux kill-session -t "$S" 2>/dev/null
     tmux new-session -d -s "$S" -x 80 -y 24 \
-        "env LANG=C.UTF-8 $NSX $SIPWHY live -i lo --tui udp and port $P 2>$W/tui.err; echo EXIT=\$?; sleep 30"
+        "env LANG=C.UTF-8 $NSX $SIPWHY live -i lo --tui $* udp and port $P 2>$W/tui.err; echo EXIT=\$?; sleep 30"
     pane "the interface starts: an empty call list" "0 of 0 calls"
 }
 calls() { # N: N calls, one every 200 ms
@@ -77,6 +81,33 @@ live_expect "the summary counts the messages and calls" yes \
 start_tui
 tmux send-keys -t "$S" C-c
 pane "Ctrl-C stops it too: exit 0" "^EXIT=0$"
+
+# a new generation under the interface's feet
+start_tui --max-memory 1 --settle 1
+live_bg uas "$ns" 40 sipp -sn uas -i "$UAS" -p "$P" -m 600 -nostdin
+live_wait_listen "$ns" udp "$UAS" "$P" || live_fail "sipp UAS did not start: $(cat "$W/uas.err")"
+burst() {
+    live_run uac "$ns" 30 sipp -sn uac -i "$UAC" -p "$P" -m 300 -r 150 -d 0 -nostdin "$UAS:$P" ||
+        live_fail "sipp UAC failed: $(tail -n 5 "$W/uac.out")"
+}
+burst
+pane "the first burst: 300 calls" "300 of 300 calls"
+tmux send-keys -t "$S" Home Enter
+pane "the flow of call 1 is open" "call 1 flow"
+sleep 3
+burst
+pane "the flow of a call let go closes, saying why" "evicted to keep within --max-memory"
+tmux send-keys -t "$S" End
+pane "the list keeps the numbers: call 600 is the last" "^ +600 "
+tmux capture-pane -t "$S" -p >"$W/pane"
+n=$(sed -n 's/.* \([0-9][0-9]*\) of \([0-9][0-9]*\) calls.*/\2/p' "$W/pane" | head -n 1)
+live_expect "... and fewer than the 600 calls seen" yes \
+    "$([ -n "$n" ] && [ "$n" -lt 600 ] && echo yes || echo "no: '$n'; $(tr '\n' '|' <"$W/pane")")"
+tmux send-keys -t "$S" q
+pane "q stops the capture: exit 0" "^EXIT=0$"
+live_wait uas
+live_expect "the summary counts 600 calls and a generation" yes \
+    "$(grep -q ' 600 calls' "$W/tui.err" && grep -q 'generations' "$W/tui.err" && echo yes || echo "no: $(cat "$W/tui.err")")"
 
 live_in "$ns" "$SIPWHY" live -i lo --tui </dev/null >/dev/null 2>"$W/e1"
 live_expect "--tui without a terminal exits 2" 2 "$?"

@@ -142,6 +142,59 @@ static void test_stream(void **state)
     sw_media_free(m);
 }
 
+/* A new generation renumbers SIP messages: streams follow their SDP's new
+ * number; those of messages let go are dropped, and their endpoints are
+ * no longer media; the kept stream goes on counting. */
+static void test_remap(void **state)
+{
+    (void)state;
+    sw_media *m = announced(); /* 10.0.0.2:4000 by message 1 */
+    static const char body[] = "v=0\r\no=- 1 1 IN IP4 10.0.0.3\r\ns=-\r\nc=IN IP4 10.0.0.3\r\n"
+                               "t=0 0\r\nm=audio 6000 RTP/AVP 8\r\n";
+    sw_sdp sdp;
+    sw_sdp_media md[4];
+    assert_int_equal(sw_sdp_parse(sw_str_cstr(body), &sdp, md, 4), 0);
+    assert_int_equal(sw_media_announce(m, &sdp, 5), 0); /* 10.0.0.3:6000 by message 5 */
+    uint8_t b[200];
+    size_t n = rtp(b, 0, 1, 0, 0x1111, false);
+    send_pkt(m, b, n, 1000000000);
+    sw_payload pl;
+    memset(&pl, 0, sizeof pl);
+    pl.src.family = pl.dst.family = 4;
+    memcpy(pl.src.a, (uint8_t[]){10, 0, 0, 1}, 4);
+    memcpy(pl.dst.a, (uint8_t[]){10, 0, 0, 3}, 4);
+    pl.sport = 5002;
+    pl.dport = 6000;
+    pl.transport = SW_TP_UDP;
+    uint8_t c[200];
+    pl.len = (uint32_t)rtp(c, 8, 1, 0, 0x2222, false);
+    pl.data = c;
+    assert_true(sw_media_udp(m, &pl));
+    assert_int_equal(sw_media_nstreams(m), 2);
+    size_t before = sw_media_mem(m);
+    assert_true(before > 0);
+    /* message 1 goes, message 5 becomes 2 */
+    const uint64_t map[] = {0, 0, 0, 0, 2};
+    size_t smap[2];
+    assert_int_equal(sw_media_remap(m, map, 5, smap), 0);
+    assert_int_equal(smap[0], SIZE_MAX);
+    assert_int_equal(smap[1], 0);
+    assert_int_equal(sw_media_nstreams(m), 1);
+    const sw_rtp_stream *s = sw_media_stream(m, 0);
+    assert_int_equal(s->sdp_msg, 2);
+    assert_int_equal(s->ssrc, 0x2222);
+    assert_string_equal(s->codec, "PCMA");
+    /* the kept stream counts on; the dropped endpoint is not media any more */
+    pl.len = (uint32_t)rtp(c, 8, 2, 160, 0x2222, false);
+    pl.ts_ns = 20000000;
+    assert_true(sw_media_udp(m, &pl));
+    assert_int_equal(sw_media_nstreams(m), 1);
+    assert_int_equal(sw_media_stream(m, 0)->packets, 2);
+    assert_false(sw_media_announced(m, &(sw_addr){.family = 4, .a = {10, 0, 0, 2}}, 4000));
+    assert_true(sw_media_announced(m, &(sw_addr){.family = 4, .a = {10, 0, 0, 3}}, 6000));
+    sw_media_free(m);
+}
+
 /* Jitter grows with irregular arrival, and DTMF events (no clock) do not count. */
 static void test_jitter(void **state)
 {
@@ -401,6 +454,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_remap),
         cmocka_unit_test(test_jitter),
         cmocka_unit_test(test_fuzz_rtpmap_without_name),
         cmocka_unit_test(test_quality),
