@@ -23,7 +23,28 @@
 #include "../query/query.h"
 #include "../render/render.h"
 
-enum { S_LIST, S_FLOW, S_MSG, S_FINDINGS, S_HELP };
+enum { S_LIST, S_FLOW, S_MSG, S_FINDINGS, S_HELP, S_COLS };
+
+/* The call list's columns after the number (always there), as sngrep lets
+ * one choose them: c opens the chooser. */
+enum { COL_START, COL_FROM, COL_TO, COL_STATE, COL_FINAL, COL_MSGS, COL_DUR, COL_PDD, COL_EPS,
+       COL_CALLID, NCOLS };
+static const struct {
+    const char *head; /* the header, padded to the width */
+    const char *name; /* in the chooser */
+    bool on;          /* shown at first */
+} list_cols[NCOLS] = {
+    [COL_START] = {"start        ", "start time", true},
+    [COL_FROM] = {"from           ", "From user", true},
+    [COL_TO] = {"to             ", "To user", true},
+    [COL_STATE] = {"state      ", "state", true},
+    [COL_FINAL] = {"final                ", "final response (code, reason)", false},
+    [COL_MSGS] = {"msgs ", "messages", true},
+    [COL_DUR] = {"duration ", "duration (answer to end)", true},
+    [COL_PDD] = {"pdd     ", "post-dial delay (INVITE to ringing)", false},
+    [COL_EPS] = {"endpoints                                    ", "endpoints (first sender > receiver)", true},
+    [COL_CALLID] = {"Call-ID", "Call-ID", true},
+};
 enum { C_OK = 1, C_BAD, C_CANCEL, C_LIVE, C_HEAD, C_ERR, C_WARN, C_DIM };
 
 /* Text as lines (pointers into one buffer). */
@@ -49,6 +70,8 @@ typedef struct tui {
     char where[512], search[128];
     bool *keep; /* the where filter, per call (nkeep); NULL = none */
     size_t nkeep;
+    bool col[NCOLS]; /* the columns shown */
+    size_t csel;     /* the chooser's selection */
     bool *mark; /* calls marked (space) for saving, mark_cap entries */
     size_t nmarked, mark_cap;
     /* flow */
@@ -174,24 +197,62 @@ static void call_row(const tui *u, uint32_t i, char *buf, size_t cap)
         snprintf(buf, cap, "%u", sw_corr_call_shown(u->c, i));
         return;
     }
-    char tb[48];
-    sw_render_time(sw_corr_call_t_start(u->c, k), false, tb, sizeof tb);
-    tb[12] = '\0';
-    const sw_endpoint *src = sw_trace_endpoint(u->t, sw_corr_call_src(u->c, k));
-    const sw_endpoint *dst = sw_trace_endpoint(u->t, sw_corr_call_dst(u->c, k));
-    const char *state = k->kind == SW_CALL_INVITE ? sw_call_state_name((sw_call_state)k->state)
-                                                   : sw_call_kind_name((sw_call_kind)k->kind);
-    fprintf(f, "%c%4u %s ", i < u->mark_cap && u->mark[i] ? '*' : ' ', sw_corr_call_shown(u->c, i), tb);
-    sw_str from = sw_corr_call_from(u->c, k), to = sw_corr_call_to(u->c, k);
-    sw_text_safe(f, sw_str_make(from.p, SW_MIN(from.len, 14u)), false);
-    fprintf(f, "%*s", (int)(15 - SW_MIN(from.len, 14u)), "");
-    sw_text_safe(f, sw_str_make(to.p, SW_MIN(to.len, 14u)), false);
-    fprintf(f, "%*s", (int)(15 - SW_MIN(to.len, 14u)), "");
-    char eps[128];
-    snprintf(eps, sizeof eps, "%s:%u > %s:%u", src ? src->text : "?", src ? src->port : 0,
-             dst ? dst->text : "?", dst ? dst->port : 0);
-    fprintf(f, "%-10s %4u %6.1fs %-44s ", state, k->nmsgs, (double)call_duration(u, k) / 1e9, eps);
-    sw_text_safe(f, sw_corr_call_id(u->c, k), false);
+    fprintf(f, "%c%4u ", i < u->mark_cap && u->mark[i] ? '*' : ' ', sw_corr_call_shown(u->c, i));
+    for (int c = 0; c < NCOLS; c++) {
+        if (!u->col[c])
+            continue;
+        switch (c) {
+        case COL_START: {
+            char tb[48];
+            sw_render_time(sw_corr_call_t_start(u->c, k), false, tb, sizeof tb);
+            tb[12] = '\0';
+            fprintf(f, "%-12s ", tb);
+            break;
+        }
+        case COL_FROM:
+        case COL_TO: {
+            sw_str v = c == COL_FROM ? sw_corr_call_from(u->c, k) : sw_corr_call_to(u->c, k);
+            sw_text_safe(f, sw_str_make(v.p, SW_MIN(v.len, 14u)), false);
+            fprintf(f, "%*s", (int)(15 - SW_MIN(v.len, 14u)), "");
+            break;
+        }
+        case COL_STATE:
+            fprintf(f, "%-10s ", k->kind == SW_CALL_INVITE
+                                     ? sw_call_state_name((sw_call_state)k->state)
+                                     : sw_call_kind_name((sw_call_kind)k->kind));
+            break;
+        case COL_FINAL: {
+            sw_str r = k->final_code ? sw_corr_call_reason(u->c, k) : sw_str_cstr("");
+            if (k->final_code)
+                fprintf(f, "%3d ", k->final_code);
+            else
+                fputs("  - ", f);
+            sw_text_safe(f, sw_str_make(r.p, SW_MIN(r.len, 16u)), false);
+            fprintf(f, "%*s", (int)(17 - SW_MIN(r.len, 16u)), "");
+            break;
+        }
+        case COL_MSGS: fprintf(f, "%4u ", k->nmsgs); break;
+        case COL_DUR: fprintf(f, "%7.1fs ", (double)call_duration(u, k) / 1e9); break;
+        case COL_PDD: {
+            int64_t a = sw_corr_call_t_start(u->c, k), b = sw_corr_call_t_ringing(u->c, k);
+            if (a && b > a)
+                fprintf(f, "%6.2fs ", (double)(b - a) / 1e9);
+            else
+                fputs("      - ", f);
+            break;
+        }
+        case COL_EPS: {
+            const sw_endpoint *src = sw_trace_endpoint(u->t, sw_corr_call_src(u->c, k));
+            const sw_endpoint *dst = sw_trace_endpoint(u->t, sw_corr_call_dst(u->c, k));
+            char eps[128];
+            snprintf(eps, sizeof eps, "%s:%u > %s:%u", src ? src->text : "?",
+                     src ? src->port : 0, dst ? dst->text : "?", dst ? dst->port : 0);
+            fprintf(f, "%-44s ", eps);
+            break;
+        }
+        default: sw_text_safe(f, sw_corr_call_id(u->c, k), false); break;
+        }
+    }
     fclose(f);
     snprintf(buf, cap, "%s", mem ? mem : "");
     free(mem);
@@ -305,9 +366,11 @@ static void draw_list(tui *u)
              u->all ? "calls and usages" : "calls", sort_names[u->sort],
              u->where[0] ? "  where: " : "", u->where, u->search[0] ? "  search: " : "", u->search);
     title_line(u, buf);
-    put_line(1, "  idx start        from           to             state      msgs duration "
-                "endpoints                                    Call-ID",
-             A_BOLD);
+    char head[512] = "  idx ";
+    for (int c = 0; c < NCOLS; c++)
+        if (u->col[c])
+            snprintf(head + strlen(head), sizeof head - strlen(head), "%s", list_cols[c].head);
+    put_line(1, head, A_BOLD);
     int h = LINES - 3;
     if (h < 1)
         h = 1;
@@ -327,7 +390,19 @@ static void draw_list(tui *u)
     if (!u->nrows)
         put_line(2, u->where[0] || u->search[0] ? "  (no call matches the filter)" : "  (no calls)", 0);
     status_line(u, " Enter flow  Space mark  F2/S save  F7/w filter  F3// search  d findings  "
-                   "F1/h help  q quit");
+                   "c columns  F1/h help  q quit");
+}
+
+static void draw_cols(tui *u)
+{
+    title_line(u, "columns of the call list");
+    put_line(1, "  the call's number is always shown; Space or Enter: show or hide", A_BOLD);
+    for (int c = 0; c < NCOLS && 2 + c < LINES - 1; c++) {
+        char row[128];
+        snprintf(row, sizeof row, "  [%c] %s", u->col[c] ? 'x' : ' ', list_cols[c].name);
+        put_line(2 + c, row, (size_t)c == u->csel ? A_REVERSE : 0);
+    }
+    status_line(u, " Up/Down column  Space/Enter show or hide  Esc/q back");
 }
 
 /* ---- flow ---------------------------------------------------------------- */
@@ -535,6 +610,7 @@ static const char *help_lines[] = {
     "  F3, /                              search: text anywhere in the row",
     "  a                                  show registrations, OPTIONS... too",
     "  o                                  order by start, duration, state, from",
+    "  c                                  choose the columns",
     "  d, F6                              findings of the diagnosis",
     "  Space                              mark a call (* before it) for saving",
     "  F2, S                              save the marked calls (else this one) as a",
@@ -771,6 +847,8 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
     u.c = c;
     u.o = o;
     u.utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+    for (int i = 0; i < NCOLS; i++)
+        u.col[i] = list_cols[i].on;
     cbreak();
     noecho();
     keypad(stdscr, TRUE);
@@ -836,6 +914,7 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
                         " Up/Down, PgUp/PgDn scroll  Esc/q back");
             break;
         case S_FINDINGS: draw_findings(&u); break;
+        case S_COLS: draw_cols(&u); break;
         default: draw_help(&u); break;
         }
         refresh();
@@ -882,6 +961,8 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
             } else if (ch == 'o') {
                 u.sort = (u.sort + 1) % 4;
                 rc = rows_build(&u);
+            } else if (ch == 'c') {
+                u.screen = S_COLS;
             } else if (ch == ' ' && u.nrows) {
                 size_t n = sw_corr_ncalls(c);
                 if (u.mark_cap < n) {
@@ -932,6 +1013,15 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
                 size_t top = u.mtop;
                 move_sel(&top, u.msg.n, ch, page);
                 u.mtop = top;
+            }
+        } else if (u.screen == S_COLS) {
+            if (is_back(ch)) {
+                u.screen = S_LIST;
+            } else if (ch == ' ' || ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+                u.col[u.csel] = !u.col[u.csel];
+                rc = rows_build(&u); /* the search looks at the row's text */
+            } else {
+                move_sel(&u.csel, NCOLS, ch, page);
             }
         } else if (u.screen == S_FINDINGS) {
             if (is_back(ch))

@@ -11,6 +11,7 @@
 #   Space marks calls 2 and 4, F2 saves them: the pcap holds their SIP and RTP (as
 #     `sipwhy calls` and `sipwhy rtp` of the original show them); F2 in a flow saves that call
 #   d: the findings (one-way-audio ...); Enter on the first opens its call's flow
+#   c: the columns chooser: Call-ID hidden, the final response shown, and back
 #   h: help; any key: back
 #   resize to 100x30 and to 60x20: redrawn, key line on the last row
 #   LANG=C: the ladder in ASCII; UTF-8: box drawing
@@ -66,6 +67,20 @@ expect "call list: column header" "idx start +from +to +state"
 expect "call list: call 4 (alice -> nat, completed)" "^ +4 [0-9:.]+ alice +nat +completed"
 tmux capture-pane -t "$S" -p >"$W/pane"
 [ "$(sed -n 24p "$W/pane" | grep -c 'Enter flow')" = 1 ] && ok "key line on row 24" || bad "key line on row 24"
+# c: the columns chooser; Call-ID off, the final response on
+keys c
+expect "columns: the chooser" "columns of the call list"
+expect "columns: Call-ID shown at first" "^ +\[x\] Call-ID$"
+keys End Space
+expect "columns: Space hides Call-ID" "^ +\[ \] Call-ID$"
+keys Home Down Down Down Down Space
+expect "columns: Space shows the final response" "^ +\[x\] final response"
+keys Escape
+expect "columns: the header has final, not Call-ID" "idx start +from +to +state +final"
+absent "columns: no Call-ID in the header" "Call-ID"
+expect "columns: call 1's final response in its row" "^ +1 [0-9:.]+ .* completed +200 OK"
+keys c End Space Home Down Down Down Down Space Escape
+expect "columns: back as they were" "state +msgs duration endpoi"
 keys Enter
 expect "flow: title" "call 1 flow"
 expect "flow: the ladder, box drawing" "1 .*│── INVITE \(SDP\) ─▶│"
