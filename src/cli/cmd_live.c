@@ -159,18 +159,6 @@ static void on_signal(int sig)
         sw_capture_request_stop();
 }
 
-static bool call_over(const sw_call *k)
-{
-    switch ((sw_call_state)k->state) {
-    case SW_CS_COMPLETED:
-    case SW_CS_CANCELLED:
-    case SW_CS_BUSY:
-    case SW_CS_REJECTED:
-    case SW_CS_FAILED: return k->kind == SW_CALL_INVITE;
-    default: return false;
-    }
-}
-
 /* ---- --show findings ---------------------------------------------------- */
 
 #define DIAG_GRACE_NS 2000000000ll  /* after a call is over: its last messages */
@@ -235,7 +223,7 @@ static bool call_settled(const lctx *l, uint32_t call, int64_t now_ns, bool fina
     const sw_msg *last = sw_trace_get(l->t, k->last);
     int64_t quiet = last ? now_ns - last->ts_ns : 0;
     if (k->kind == SW_CALL_INVITE)
-        return call_over(k) && quiet >= DIAG_GRACE_NS;
+        return sw_call_over(k) && quiet >= DIAG_GRACE_NS;
     return quiet >= DIAG_SETTLE_NS;
 }
 
@@ -519,7 +507,7 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
     if (l->split) {
         uint32_t call = sw_corr_msg_call(l->corr, number);
         const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
-        if (k && call_over(k))
+        if (k && sw_call_over(k))
             sw_split_over(l->split, call, m->ts_ns);
         sw_split_tick(l->split, m->ts_ns);
     }
@@ -530,7 +518,7 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
         const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
         if (!l->diag_last)
             l->diag_last = m->ts_ns;
-        if (k && call_over(k) && !l->diag_due)
+        if (k && sw_call_over(k) && !l->diag_due)
             l->diag_due = m->ts_ns + DIAG_GRACE_NS;
         if ((l->diag_due && m->ts_ns >= l->diag_due) || m->ts_ns - l->diag_last >= DIAG_PERIOD_NS)
             findings_run(l, m->ts_ns, false);
@@ -553,7 +541,7 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
                 l->printed_cap = nc;
             }
             const sw_call *k = sw_corr_call(l->corr, call);
-            if (!l->printed[call] && call_over(k)) {
+            if (!l->printed[call] && sw_call_over(k)) {
                 l->printed[call] = true;
                 l->calls_printed++;
                 sw_render_call_line(stdout, &l->ro, l->t, l->corr, call);

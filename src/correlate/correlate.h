@@ -285,6 +285,9 @@ uint64_t sw_corr_call_next(const sw_corr *c, uint32_t call, uint64_t number);
 
 /* Memory the model holds (its arrays and tables, as allocated). */
 size_t sw_corr_mem(const sw_corr *c);
+/* An INVITE call that is over: completed, cancelled, busy, rejected or failed. */
+bool sw_call_over(const sw_call *k);
+
 /* The number a call is shown with (1-based): its index + 1, unless a new
  * generation renumbered it (the number the user saw before stays). */
 uint32_t sw_corr_call_shown(const sw_corr *c, uint32_t i);

@@ -23,8 +23,10 @@
 #define MSG_COST (sizeof(sw_msg) + 24 + 48)
 #define CALL_COST (sizeof(sw_call) + 64)
 
-static bool invite_over(const sw_call *k)
+bool sw_call_over(const sw_call *k)
 {
+    if (k->kind != SW_CALL_INVITE)
+        return false;
     switch ((sw_call_state)k->state) {
     case SW_CS_COMPLETED:
     case SW_CS_CANCELLED:
@@ -59,7 +61,7 @@ void sw_corr_evict_plan(const sw_trace *t, const sw_corr *c, const sw_evict_opts
         const sw_call *k = sw_corr_call(c, (uint32_t)i);
         int64_t quiet = o->now_ns - sw_corr_call_t_last(c, k);
         bool settled;
-        if (k->kind == SW_CALL_INVITE && !invite_over(k)) {
+        if (k->kind == SW_CALL_INVITE && !sw_call_over(k)) {
             settled = quiet >= stale;
             st->calls_stale += settled;
         } else {

@@ -233,6 +233,21 @@ static int announce_sdp(sw_trace *t, const sw_sip_msg *sip, uint64_t number)
     return sw_media_announce(t->o.media, &sdp, number);
 }
 
+/* Remembers message n, whose SDP is announced when RTP shows up. */
+static int pending_push(sw_trace *t, uint64_t n)
+{
+    if (t->npending == t->pending_cap) {
+        size_t nc = t->pending_cap ? t->pending_cap * 2 : 256;
+        uint64_t *np = realloc(t->sdp_pending, nc * sizeof *np);
+        if (!np)
+            return SW_ENOMEM;
+        t->sdp_pending = np;
+        t->pending_cap = nc;
+    }
+    t->sdp_pending[t->npending++] = n;
+    return 0;
+}
+
 /* The first RTP-like packet: announce the SDP of every message so far. */
 static int media_catch_up(sw_trace *t)
 {
@@ -322,18 +337,9 @@ static int on_payload(void *ud, const sw_payload *pl)
                 t->oom = 1;
                 return 1;
             }
-        } else {
-            if (t->npending == t->pending_cap) {
-                size_t nc = t->pending_cap ? t->pending_cap * 2 : 256;
-                uint64_t *np = realloc(t->sdp_pending, nc * sizeof *np);
-                if (!np) {
-                    t->oom = 1;
-                    return 1;
-                }
-                t->sdp_pending = np;
-                t->pending_cap = nc;
-            }
-            t->sdp_pending[t->npending++] = t->count;
+        } else if (pending_push(t, t->count)) {
+            t->oom = 1;
+            return 1;
         }
     }
     if (t->sink) {
@@ -504,17 +510,8 @@ sw_trace *sw_trace_successor(const sw_trace *old, const bool *keep, uint64_t *ma
     t->media_live = old->media_live;
     for (size_t i = 0; i < old->npending; i++) {
         uint64_t nn = map[old->sdp_pending[i] - 1];
-        if (!nn)
-            continue;
-        if (t->npending == t->pending_cap) {
-            size_t nc = t->pending_cap ? t->pending_cap * 2 : 256;
-            uint64_t *np = realloc(t->sdp_pending, nc * sizeof *np);
-            if (!np)
-                goto oom;
-            t->sdp_pending = np;
-            t->pending_cap = nc;
-        }
-        t->sdp_pending[t->npending++] = nn;
+        if (nn && pending_push(t, nn))
+            goto oom;
     }
     t->st = old->st;
     return t;

@@ -16,7 +16,8 @@ against tcpdump's.
 
 Checks, each printed as one line "ok: ..." or "FAIL: ...":
   - every live run started at least one new generation (the bound was really hit);
-  - each run's recording holds the same SIP messages as tcpdump's (nothing missed);
+  - each run's recording holds every SIP message tcpdump's holds (a busy machine may make
+    tcpdump, not sipwhy, miss one: the extra ones are counted, not failed);
   - messages: numbered 1..N without gap or repeat, N = the recording's message count,
     and message k is the recording's message k (Call-ID, method, status, CSeq);
   - calls: one line per INVITE call of the recording, none twice, each with the number
@@ -83,9 +84,11 @@ def main():
     tcpdump = collections.Counter(key(m) for m in history(cap))
     for run in ("msgs", "calls", "find"):
         own = collections.Counter(key(m) for m in history(os.path.join(d, run + ".pcap")))
-        check(own == tcpdump, "%s: its recording holds the %d SIP messages tcpdump recorded%s"
-              % (run, sum(tcpdump.values()), "" if own == tcpdump else " (it has %d; %d differ)"
-                 % (sum(own.values()), sum(((own - tcpdump) + (tcpdump - own)).values()))))
+        missed = tcpdump - own
+        check(not missed, "%s: its recording holds every one of the %d SIP messages tcpdump recorded "
+              "(it has %d; %d tcpdump missed)%s" % (run, sum(tcpdump.values()), sum(own.values()),
+                                                 sum((own - tcpdump).values()),
+                                                 ": missing %r" % list(missed)[:3] if missed else ""))
 
     ref_msgs = history(os.path.join(d, "msgs.pcap"))
 

@@ -81,18 +81,25 @@ static sw_media *announced(void)
     return m;
 }
 
-static void send_pkt(sw_media *m, const uint8_t *b, size_t n, int64_t t_ns)
+/* A UDP payload 10.0.0.1:sport -> 10.0.0.<dst>:dport. */
+static sw_payload udp_to(uint8_t dst, uint16_t sport, uint16_t dport, const uint8_t *b, size_t n)
 {
     sw_payload pl;
     memset(&pl, 0, sizeof pl);
     pl.src.family = pl.dst.family = 4;
     memcpy(pl.src.a, (uint8_t[]){10, 0, 0, 1}, 4);
-    memcpy(pl.dst.a, (uint8_t[]){10, 0, 0, 2}, 4);
-    pl.sport = 5000;
-    pl.dport = 4000;
+    memcpy(pl.dst.a, (uint8_t[]){10, 0, 0, dst}, 4);
+    pl.sport = sport;
+    pl.dport = dport;
     pl.transport = SW_TP_UDP;
     pl.data = b;
     pl.len = (uint32_t)n;
+    return pl;
+}
+
+static void send_pkt(sw_media *m, const uint8_t *b, size_t n, int64_t t_ns)
+{
+    sw_payload pl = udp_to(2, 5000, 4000, b, n);
     pl.ts_ns = t_ns;
     assert_true(sw_media_udp(m, &pl));
 }
@@ -158,17 +165,8 @@ static void test_remap(void **state)
     uint8_t b[200];
     size_t n = rtp(b, 0, 1, 0, 0x1111, false);
     send_pkt(m, b, n, 1000000000);
-    sw_payload pl;
-    memset(&pl, 0, sizeof pl);
-    pl.src.family = pl.dst.family = 4;
-    memcpy(pl.src.a, (uint8_t[]){10, 0, 0, 1}, 4);
-    memcpy(pl.dst.a, (uint8_t[]){10, 0, 0, 3}, 4);
-    pl.sport = 5002;
-    pl.dport = 6000;
-    pl.transport = SW_TP_UDP;
     uint8_t c[200];
-    pl.len = (uint32_t)rtp(c, 8, 1, 0, 0x2222, false);
-    pl.data = c;
+    sw_payload pl = udp_to(3, 5002, 6000, c, rtp(c, 8, 1, 0, 0x2222, false));
     assert_true(sw_media_udp(m, &pl));
     assert_int_equal(sw_media_nstreams(m), 2);
     size_t before = sw_media_mem(m);
