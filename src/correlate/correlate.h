@@ -313,7 +313,8 @@ typedef struct sw_evict_stats {
 /* Chooses what the next generation keeps (the model finished at now):
  * keep_call[0..ncalls) the calls, keep_msg[0..count) their messages and
  * the messages of no call younger than settle_ns. A call kept keeps every message of it,
- * and an unsettled call keeps the legs linked to it (a transfer). */
+ * and an unsettled call keeps the legs linked to it (a transfer). A subscription or a
+ * registration is not settled before its expiry. */
 void sw_corr_evict_plan(const sw_trace *t, const sw_corr *c, const sw_evict_opts *o,
                         bool *keep_call, bool *keep_msg, sw_evict_stats *st);
 

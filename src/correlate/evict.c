@@ -5,7 +5,7 @@
  * that is over (answered and ended, rejected, cancelled, failed) and has
  * been quiet for 64*T1 (the retransmissions of its last transaction and a
  * late ACK are behind it); any other usage quiet for as long, unless it is a
- * subscription not terminated whose expiry is ahead. A call not over that has
+ * subscription not terminated or a registration whose expiry is ahead. A call not over that has
  * been quiet for hours (a BYE the capture missed) is given up as stale, or it
  * would be kept for ever. What is not settled always stays, whatever the
  * memory: a live call never loses a message. Settled usages stay too, the
@@ -76,6 +76,13 @@ void sw_corr_evict_plan(const sw_trace *t, const sw_corr *c, const sw_evict_opts
         int64_t quiet = o->now_ns - sw_corr_call_t_last(c, sw_corr_call(c, s->call));
         if (s->t_expiry ? o->now_ns < s->t_expiry + settle : quiet < stale)
             keep_call[s->call] = true;
+    }
+    /* A registration stays while its binding runs (the diagnosis reports one
+     * that expires without a refresh): one REGISTER usage per device. */
+    for (size_t i = 0; i < sw_corr_nregs(c); i++) {
+        const sw_reg *r = sw_corr_reg(c, (uint32_t)i);
+        if (r->call < ncalls && r->t_expiry && o->now_ns < r->t_expiry + settle)
+            keep_call[r->call] = true;
     }
     /* The legs linked to an unsettled call stay with it. Conversation ids
      * are call indexes (union-find roots): one pass marks the roots. Without

@@ -104,6 +104,26 @@ static void test_plan(void **state)
     drop(&md);
 }
 
+/* A registration stays while its binding runs (120 s here), then goes. */
+static void test_plan_keeps_registration(void **state)
+{
+    (void)state;
+    const m s[] = {
+        {0, "REGISTER sip:y SIP/2.0", BR("1"), "fa", NULL, "r1", 1, "REGISTER", NULL},
+        {1, "SIP/2.0 200 OK", BR("1"), "fa", "rt", "r1", 1, "REGISTER",
+         "Contact: <sip:b@10.0.0.1:5060>;expires=120\r\n"},
+    };
+    model md = build(s, N(s), 1000);
+    assert_int_equal(sw_corr_nregs(md.c), 1);
+    bool kc[1], km[2];
+    sw_evict_stats st;
+    plan(&md, t_of(&md, 2) + 100 * SEC, 0, kc, km, &st);
+    assert_true(kc[0]);
+    plan(&md, t_of(&md, 2) + 200 * SEC, 0, kc, km, &st);
+    assert_false(kc[0]);
+    drop(&md);
+}
+
 /* A leg linked to a call still going stays with it (the transfer question
  * needs both legs). */
 static void test_plan_keeps_linked_legs(void **state)
@@ -253,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_plan_keeps_linked_legs),
+        cmocka_unit_test(test_plan_keeps_registration),
         cmocka_unit_test(test_next_generation),
         cmocka_unit_test(test_generation_keeps_all),
     };
