@@ -97,7 +97,13 @@ pane "the flow of call 1 is open" "call 1 flow"
 sleep 3
 burst
 pane "the flow of a call let go closes, saying why" "evicted to keep within --max-memory"
-tmux send-keys -t "$S" End
+# End again until the last calls have come in (the interface reads as they arrive)
+i=0
+while [ $i -lt 25 ] && ! tmux capture-pane -t "$S" -p | grep -Eq '^ +600 '; do
+    tmux send-keys -t "$S" End
+    sleep 0.2
+    i=$((i + 1))
+done
 pane "the list keeps the numbers: call 600 is the last" "^ +600 "
 tmux capture-pane -t "$S" -p >"$W/pane"
 n=$(sed -n 's/.* \([0-9][0-9]*\) of \([0-9][0-9]*\) calls.*/\2/p' "$W/pane" | head -n 1)
