@@ -148,9 +148,10 @@ void sw_split_finish(sw_split *s);
  * the INVITE calls that leave (keep_call[i] false, i < n) not yet written. */
 void sw_split_evict(sw_split *s, const bool *keep_call, size_t n);
 /* The new generation: its trace and model, call i of the old one now
- * call_map[i] (SW_NONE: gone; i < n). 0 or SW_ENOMEM (nothing changed). */
-int sw_split_rebase(sw_split *s, const struct sw_trace *t, const struct sw_corr *c,
-                    const uint32_t *call_map, size_t n);
+ * call_map[i] (SW_NONE: gone; i < n; a call's new index is never above its
+ * old one). Cannot fail: the table is compacted in place. */
+void sw_split_rebase(sw_split *s, const struct sw_trace *t, const struct sw_corr *c,
+                     const uint32_t *call_map, size_t n);
 const sw_split_stats *sw_split_get_stats(const sw_split *s);
 /* Keep RTP only for the calls keep[0..n) selects (the array must outlive the
  * split); without it every INVITE call's RTP is kept. */

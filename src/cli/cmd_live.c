@@ -86,6 +86,53 @@ static const char usage[] =
     "a large INVITE), IPv6 UDP. Ctrl-C (SIGINT) or SIGTERM stops the capture; a summary\n"
     "with libpcap's drop counters goes to stderr.\n";
 
+/* A set of 64-bit hashes (open addressing, 0 = empty slot). */
+typedef struct hset {
+    uint64_t *s;
+    size_t cap, n;
+} hset;
+
+static bool hset_has(const hset *h, uint64_t v)
+{
+    v = v ? v : 1;
+    for (size_t j = h->cap ? v & (h->cap - 1) : 0; h->cap && h->s[j]; j = (j + 1) & (h->cap - 1))
+        if (h->s[j] == v)
+            return true;
+    return false;
+}
+
+/* 1 added, 0 already there, SW_ENOMEM. */
+static int hset_add(hset *h, uint64_t v)
+{
+    v = v ? v : 1;
+    if ((h->n + 1) * 2 > h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 256;
+        uint64_t *ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return SW_ENOMEM;
+        for (size_t i = 0; i < h->cap; i++) {
+            if (!h->s[i])
+                continue;
+            size_t j = h->s[i] & (nc - 1);
+            while (ns[j])
+                j = (j + 1) & (nc - 1);
+            ns[j] = h->s[i];
+        }
+        free(h->s);
+        h->s = ns;
+        h->cap = nc;
+    }
+    size_t j = v & (h->cap - 1);
+    while (h->s[j]) {
+        if (h->s[j] == v)
+            return 0;
+        j = (j + 1) & (h->cap - 1);
+    }
+    h->s[j] = v;
+    h->n++;
+    return 1;
+}
+
 typedef struct lctx {
     sw_render_opts ro;
     const sw_trace *t;
@@ -95,8 +142,8 @@ typedef struct lctx {
     /* --show findings: the diagnosis is run again now and then (see
      * findings_run), printing what was not printed before */
     const sw_media *media;
-    uint64_t *fseen;      /* hashes of the findings printed (0 = empty slot) */
-    size_t fseen_cap, fseen_n;
+    hset fseen;   /* the findings printed: finding_hash (with the rule's key) */
+    hset fstable; /* ... and finding_stable (what a generation does not change) */
     int64_t diag_last, diag_due; /* capture times: last run, next run wanted (0 none) */
     uint64_t findings_printed, findings_errors;
     uint64_t count, seen;
@@ -165,53 +212,30 @@ static void on_signal(int sig)
 #define DIAG_PERIOD_NS 10000000000ll /* at least this often while traffic flows */
 #define DIAG_SETTLE_NS 32000000000ll /* non-INVITE usages: every transaction done (64*T1) */
 
-/* Adds h to the set of printed findings; false when it was there. */
-static bool fseen_add(lctx *l, uint64_t h)
-{
-    if (!h)
-        h = 1;
-    if ((l->fseen_n + 1) * 2 > l->fseen_cap) {
-        size_t nc = l->fseen_cap ? l->fseen_cap * 2 : 256;
-        uint64_t *ns = calloc(nc, sizeof *ns);
-        if (!ns) {
-            l->oom = 1;
-            return false;
-        }
-        for (size_t i = 0; i < l->fseen_cap; i++) {
-            if (!l->fseen[i])
-                continue;
-            size_t j = l->fseen[i] & (nc - 1);
-            while (ns[j])
-                j = (j + 1) & (nc - 1);
-            ns[j] = l->fseen[i];
-        }
-        free(l->fseen);
-        l->fseen = ns;
-        l->fseen_cap = nc;
-    }
-    size_t j = h & (l->fseen_cap - 1);
-    while (l->fseen[j]) {
-        if (l->fseen[j] == h)
-            return false;
-        j = (j + 1) & (l->fseen_cap - 1);
-    }
-    l->fseen[j] = h;
-    l->fseen_n++;
-    return true;
-}
-
-/* What identifies a finding across runs and generations (where call and
- * message numbers change): its rule, its call's Call-ID and the number its
- * first evidence is shown with. */
-static uint64_t finding_hash(const lctx *l, const sw_finding *x)
+/* What identifies a finding across generations, where call indexes,
+ * message numbers and endpoint ids change: its rule, and its call's Call-ID
+ * with the number its first evidence is shown with, or for a finding about
+ * no one call (a scanner, a NAT'd device) the address its first evidence
+ * came from. */
+static uint64_t finding_stable(const lctx *l, const sw_finding *x)
 {
     uint64_t h = sw_hash(x->id, strlen(x->id));
     const sw_call *k = x->call != SW_NONE ? sw_corr_call(l->corr, x->call) : NULL;
     if (k) {
         sw_str id = sw_corr_call_id(l->corr, k);
-        h ^= sw_hash(id.p, id.len) * 0xff51afd7ed558ccdull;
+        return h ^ sw_hash(id.p, id.len) * 0xff51afd7ed558ccdull ^
+               sw_trace_shown(l->t, x->at) * 0x9E3779B97F4A7C15ull;
     }
-    return h ^ sw_trace_shown(l->t, x->at) * 0x9E3779B97F4A7C15ull;
+    const sw_msg *m = sw_trace_get(l->t, x->at);
+    const sw_endpoint *e = m ? sw_trace_endpoint(l->t, m->src) : NULL;
+    return e ? h ^ sw_hash(e->text, e->text_len) * 0xc4ceb9fe1a85ec53ull : h;
+}
+
+/* Within a generation the rule's own key tells findings apart too (two
+ * streams of one call announced by the same SDP). */
+static uint64_t finding_hash(const lctx *l, const sw_finding *x)
+{
+    return finding_stable(l, x) ^ (x->key + 1) * 0x9E3779B97F4A7C15ull;
 }
 
 /* A finding about this call can be printed: nothing more will change it. */
@@ -248,8 +272,13 @@ static void findings_run(lctx *l, int64_t now_ns, bool final)
         const sw_finding *x = sw_diag_finding(d, i);
         if (!call_settled(l, x->call, now_ns, final))
             continue;
-        if (!fseen_add(l, finding_hash(l, x)))
-            continue;
+        int added = hset_add(&l->fseen, finding_hash(l, x));
+        if (added == 0)
+            continue; /* printed before */
+        if (added < 0 || hset_add(&l->fstable, finding_stable(l, x)) < 0) {
+            l->oom = 1; /* no room to remember it: it would print again */
+            break;
+        }
         sw_render_finding(stdout, &l->ro, l->t, l->corr, x);
         if (l->ro.format != SW_FMT_JSON)
             putc('\n', stdout);
@@ -264,6 +293,28 @@ static void findings_run(lctx *l, int64_t now_ns, bool final)
 
 static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *sip);
 
+/* Marks call i's line printed; returns whether it was already. Sets oom
+ * when there is no memory for the flag. */
+static bool printed_mark(lctx *l, uint32_t i)
+{
+    if (i >= l->printed_cap) {
+        size_t nc = l->printed_cap ? l->printed_cap * 2 : 1024;
+        while (nc <= i)
+            nc *= 2;
+        bool *np = realloc(l->printed, nc * sizeof *np);
+        if (!np) {
+            l->oom = 1;
+            return true;
+        }
+        memset(np + l->printed_cap, 0, (nc - l->printed_cap) * sizeof *np);
+        l->printed = np;
+        l->printed_cap = nc;
+    }
+    bool was = l->printed[i];
+    l->printed[i] = true;
+    return was;
+}
+
 /* ---- --max-memory: generations ------------------------------------------ */
 
 #define MEM_CHECK_EVERY 1024 /* messages between two looks at the memory */
@@ -273,7 +324,8 @@ static size_t mem_accounted(const lctx *l)
 {
     return sw_trace_mem(l->t) + sw_corr_mem(l->corr) + (l->media ? sw_media_mem(l->media) : 0) +
            (l->split ? sw_split_mem(l->split) : 0) + l->printed_cap * sizeof *l->printed +
-           l->fseen_cap * sizeof *l->fseen + l->ncall_map * sizeof *l->call_map;
+           (l->fseen.cap + l->fstable.cap) * sizeof(uint64_t) +
+           l->ncall_map * sizeof *l->call_map;
 }
 
 static void mem_check(lctx *l)
@@ -285,40 +337,35 @@ static void mem_check(lctx *l)
         l->want_switch = true;
 }
 
-/* The printed set of a new generation: the findings of the kept calls that
- * were printed stay printed (their hashes do not depend on numbering). */
-static int fseen_rebuild(lctx *l)
+/* The printed sets of a new generation: the findings of its model whose
+ * stable identity was printed before stay printed. Without memory for the
+ * new sets the old ones are kept (correct, only bigger). */
+static void fseen_rebuild(lctx *l)
 {
-    uint64_t *old = l->fseen;
-    size_t cap = l->fseen_cap;
     sw_corr_finish(l->corr, 0);
     sw_diag *d = sw_diag_new(l->t, l->corr, l->ro.lang);
     if (!d)
-        return SW_ENOMEM;
+        return;
     if (l->media)
         sw_diag_set_media(d, l->media);
-    if (sw_diag_run(d, NULL)) {
-        sw_diag_free(d);
-        return SW_ENOMEM;
-    }
-    l->fseen = NULL;
-    l->fseen_cap = l->fseen_n = 0;
-    for (size_t i = 0; i < sw_diag_count(d) && !l->oom; i++) {
-        uint64_t h = finding_hash(l, sw_diag_finding(d, i));
-        if (!h)
-            h = 1;
-        bool was = false;
-        for (size_t j = h & (cap - 1); cap && old[j]; j = (j + 1) & (cap - 1))
-            if (old[j] == h) {
-                was = true;
-                break;
-            }
-        if (was)
-            fseen_add(l, h);
+    hset seen = {0}, stable = {0};
+    bool ok = !sw_diag_run(d, NULL);
+    for (size_t i = 0; ok && i < sw_diag_count(d); i++) {
+        const sw_finding *x = sw_diag_finding(d, i);
+        uint64_t st = finding_stable(l, x);
+        if (hset_has(&l->fstable, st))
+            ok = hset_add(&seen, finding_hash(l, x)) >= 0 && hset_add(&stable, st) >= 0;
     }
     sw_diag_free(d);
-    free(old);
-    return l->oom ? SW_ENOMEM : 0;
+    if (!ok) {
+        free(seen.s);
+        free(stable.s);
+        return;
+    }
+    free(l->fseen.s);
+    free(l->fstable.s);
+    l->fseen = seen;
+    l->fstable = stable;
 }
 
 /* Starts a new generation (from the reading loop, never inside the sink).
@@ -368,10 +415,13 @@ static int gen_switch_(lctx *l, int64_t now_ns)
     if (l->show_calls) {
         for (size_t i = 0; i < nc; i++) {
             const sw_call *k = sw_corr_call(l->corr, (uint32_t)i);
-            if (!keep_call[i] && k->kind == SW_CALL_INVITE &&
-                !(i < l->printed_cap && l->printed[i])) {
+            if (!keep_call[i] && k->kind == SW_CALL_INVITE && !printed_mark(l, (uint32_t)i)) {
                 sw_render_call_line(stdout, &l->ro, l->t, l->corr, (uint32_t)i);
                 l->calls_printed++;
+            }
+            if (l->oom) {
+                rc = SW_ENOMEM;
+                goto out;
             }
         }
         fflush(stdout);
@@ -388,29 +438,32 @@ static int gen_switch_(lctx *l, int64_t now_ns)
     }
     if (l->split)
         sw_split_evict(l->split, keep_call, nc);
-    sw_trace *nt;
-    sw_corr *ncorr;
-    if (sw_corr_next_generation(l->tw, l->corr, keep_msg, &nt, &ncorr, msg_map, call_map)) {
-        /* no room for the new generation now: the old one goes on */
+    sw_trace *nt = NULL;
+    sw_corr *ncorr = NULL;
+    /* The steps that can fail, before anything changes for the capture: on
+     * a failure the old generation goes on. */
+    if (sw_corr_next_generation(l->tw, l->corr, keep_msg, &nt, &ncorr, msg_map, call_map) ||
+        (l->media_w && sw_media_remap(l->media_w, msg_map, nm, NULL))) {
+        if (nt) {
+            sw_corr_free(ncorr);
+            sw_trace_free(nt);
+        }
         sw_cli_warn("live: --max-memory: no memory for a new generation; trying again later");
         l->switch_at = before + before / 4;
         goto out;
     }
-    if (l->media_w && sw_media_remap(l->media_w, msg_map, nm, NULL))
-        rc = SW_ENOMEM;
-    if (l->split && sw_split_rebase(l->split, nt, ncorr, call_map, nc))
-        rc = SW_ENOMEM;
-    /* the printed flags follow their calls */
-    size_t nn = sw_corr_ncalls(ncorr);
-    bool *np = calloc(nn ? nn : 1, sizeof *np);
-    if (!np)
-        rc = SW_ENOMEM;
-    for (size_t i = 0; np && i < nc && i < l->printed_cap; i++)
-        if (l->printed[i] && call_map[i] < nn)
-            np[call_map[i]] = true;
-    free(l->printed);
-    l->printed = np;
-    l->printed_cap = np ? nn : 0;
+    /* From here nothing fails. A call's new index is never above its old
+     * one: tables indexed by call are compacted in place. */
+    if (l->split)
+        sw_split_rebase(l->split, nt, ncorr, call_map, nc);
+    for (size_t i = 0; i < l->printed_cap; i++) {
+        bool p = l->printed[i];
+        l->printed[i] = false;
+        uint32_t j = i < nc ? call_map[i] : SW_NONE;
+        if (p && j <= i)
+            l->printed[j] = true;
+    }
+    sw_trace_take_decoder(nt, l->tw);
     sw_corr *oldc = l->corr;
     sw_trace *oldt = l->tw;
     l->corr = ncorr;
@@ -422,8 +475,8 @@ static int gen_switch_(lctx *l, int64_t now_ns)
     l->calls_evicted += es.calls_evicted;
     l->msgs_evicted += es.msgs_evicted;
     l->stale_evicted += es.calls_stale;
-    if (!rc && l->show_findings && fseen_rebuild(l))
-        rc = SW_ENOMEM;
+    if (l->show_findings)
+        fseen_rebuild(l);
     free(l->call_map);
     l->call_map = call_map;
     l->ncall_map = nc;
@@ -526,28 +579,14 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
             return 1;
     } else if (l->show_calls) {
         uint32_t call = sw_corr_msg_call(l->corr, number);
-        if (call != SW_NONE) {
-            if (call >= l->printed_cap) {
-                size_t nc = l->printed_cap ? l->printed_cap * 2 : 1024;
-                while (nc <= call)
-                    nc *= 2;
-                bool *np = realloc(l->printed, nc * sizeof *np);
-                if (!np) {
-                    l->oom = 1;
-                    return 1;
-                }
-                memset(np + l->printed_cap, 0, (nc - l->printed_cap) * sizeof *np);
-                l->printed = np;
-                l->printed_cap = nc;
-            }
-            const sw_call *k = sw_corr_call(l->corr, call);
-            if (!l->printed[call] && sw_call_over(k)) {
-                l->printed[call] = true;
-                l->calls_printed++;
-                sw_render_call_line(stdout, &l->ro, l->t, l->corr, call);
-                fflush(stdout);
-            }
+        if (call != SW_NONE && sw_call_over(sw_corr_call(l->corr, call)) &&
+            !printed_mark(l, call)) {
+            l->calls_printed++;
+            sw_render_call_line(stdout, &l->ro, l->t, l->corr, call);
+            fflush(stdout);
         }
+        if (l->oom)
+            return 1;
     } else {
         bool show = true;
         if (l->q) {
@@ -1007,7 +1046,8 @@ int sw_cmd_live(int argc, char **argv)
         sw_cli_warn("packets were dropped before sipwhy saw them: messages may be missing");
     rc = sw_cli_finish_output(rc);
     free(l.printed);
-    free(l.fseen);
+    free(l.fseen.s);
+    free(l.fstable.s);
     free(l.call_map);
     sw_split_free(l.split);
     sw_corr_free(l.corr);

@@ -384,23 +384,22 @@ void sw_split_evict(sw_split *s, const bool *keep_call, size_t n)
     }
 }
 
-int sw_split_rebase(sw_split *s, const sw_trace *t, const sw_corr *c, const uint32_t *call_map,
-                    size_t n)
+void sw_split_rebase(sw_split *s, const sw_trace *t, const sw_corr *c, const uint32_t *call_map,
+                     size_t n)
 {
-    size_t nn = sw_corr_ncalls(c);
-    call_buf *nb = calloc(nn ? nn : 1, sizeof *nb);
-    if (!nb)
-        return SW_ENOMEM;
+    /* A call's new index is never above its old one (the kept calls keep
+     * their order, numbered from 0), so the table is compacted in place;
+     * it grows again as calls come (buf_of). */
     for (size_t i = 0; i < s->ncalls; i++) {
         uint32_t j = i < n ? call_map[i] : SW_NONE;
-        if (j < nn)
-            nb[j] = s->calls[i];
-        else
-            free(s->calls[i].p);
+        call_buf b = s->calls[i];
+        memset(&s->calls[i], 0, sizeof s->calls[i]);
+        if (j == SW_NONE || j > i) { /* j > i cannot happen; never overwrite */
+            free(b.p);
+            continue;
+        }
+        s->calls[j] = b;
     }
-    free(s->calls);
-    s->calls = nb;
-    s->ncalls = nn;
     size_t q = 0;
     for (size_t i = 0; i < s->qlen; i++) {
         uint32_t old = s->queue[s->qhead + i];
@@ -414,7 +413,6 @@ int sw_split_rebase(sw_split *s, const sw_trace *t, const sw_corr *c, const uint
     s->qlen = q;
     s->t = t;
     s->c = c;
-    return 0;
 }
 
 size_t sw_split_mem(const sw_split *s)

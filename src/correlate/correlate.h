@@ -319,11 +319,13 @@ void sw_corr_evict_plan(const sw_trace *t, const sw_corr *c, const sw_evict_opts
                         bool *keep_call, bool *keep_msg, sw_evict_stats *st);
 
 /* Builds the next generation from the plan's keep_msg: a successor of t
- * (which gives it its decoder) and a model of it with c's options.
- * msg_map[n - 1] is message n's new number (0: evicted), call_map[i] call
- * i's new index (SW_NONE: evicted). Returns 0, or SW_ENOMEM with t and c
- * unchanged. The caller frees the old pair once nothing refers to it. */
-int sw_corr_next_generation(sw_trace *t, const sw_corr *c, const bool *keep_msg,
+ * and a model of it with c's options. msg_map[n - 1] is message n's new
+ * number (0: evicted), call_map[i] call i's new index (SW_NONE: evicted;
+ * never above i: kept calls keep their order). Returns 0, or SW_ENOMEM with
+ * t and c unchanged. Nothing changes for the capture until the caller,
+ * once all else is done, hands the decoder over (sw_trace_take_decoder)
+ * and frees the old pair. */
+int sw_corr_next_generation(const sw_trace *t, const sw_corr *c, const bool *keep_msg,
                             sw_trace **nt, sw_corr **nc, uint64_t *msg_map, uint32_t *call_map);
 
 #endif

@@ -154,7 +154,7 @@ static int add_sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg
     return sw_corr_add(ud, number, m, sip);
 }
 
-int sw_corr_next_generation(sw_trace *t, const sw_corr *c, const bool *keep_msg,
+int sw_corr_next_generation(const sw_trace *t, const sw_corr *c, const bool *keep_msg,
                             sw_trace **ntp, sw_corr **ncp, uint64_t *msg_map, uint32_t *call_map)
 {
     sw_trace *nt = sw_trace_successor(t, keep_msg, msg_map);
@@ -176,7 +176,6 @@ int sw_corr_next_generation(sw_trace *t, const sw_corr *c, const bool *keep_msg,
         sw_trace_free(nt);
         return SW_ENOMEM;
     }
-    sw_trace_take_decoder(nt, t); /* nothing fails past this */
     *ntp = nt;
     *ncp = nc;
     return 0;

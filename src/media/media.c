@@ -265,30 +265,50 @@ static uint64_t msg_remapped(const uint64_t *map, size_t n, uint64_t msg)
     return msg >= 1 && msg <= n ? map[msg - 1] : 0;
 }
 
+/* A table with room for n entries that never grows (the load stays at most
+ * half), so filling it cannot fail. */
+static int table_init_for(table *t, size_t n)
+{
+    size_t sz = 1024;
+    while (sz < 2 * (n + 1))
+        sz *= 2;
+    t->n = sz;
+    t->used = 0;
+    t->s = calloc(sz, sizeof *t->s);
+    return t->s ? 0 : SW_ENOMEM;
+}
+
 int sw_media_remap(sw_media *m, const uint64_t *msg_map, size_t nmsgs, size_t *stream_map)
 {
-    /* the new tables first: on failure nothing has changed */
+    /* Everything that can fail first: the new ids and tables sized for what
+     * stays. On a failure nothing has changed. */
+    size_t na = 0, ns = 0;
+    for (size_t i = 0; i < m->nanns; i++)
+        na += msg_remapped(msg_map, nmsgs, m->anns[i].msg) != 0;
+    for (size_t i = 0; i < m->nstreams; i++)
+        ns += msg_remapped(msg_map, nmsgs, m->streams[i].sdp_msg) != 0;
     table ai, si, ssi;
     memset(&ai, 0, sizeof ai);
     memset(&si, 0, sizeof si);
     memset(&ssi, 0, sizeof ssi);
     uint32_t *amap = malloc((m->nanns ? m->nanns : 1) * sizeof *amap);
-    if (!amap || table_init(&ai) || table_init(&si) || table_init(&ssi))
-        goto oom;
-    size_t na = 0;
+    if (!amap || table_init_for(&ai, na) || table_init_for(&si, ns) || table_init_for(&ssi, ns)) {
+        free(amap);
+        free(ai.s);
+        free(si.s);
+        free(ssi.s);
+        return SW_ENOMEM;
+    }
+    /* Then the change, which cannot fail: compact in place (an entry only
+     * moves down), renumber, index. */
+    na = 0;
     for (size_t i = 0; i < m->nanns; i++) {
         uint64_t nn = msg_remapped(msg_map, nmsgs, m->anns[i].msg);
-        amap[i] = nn ? (uint32_t)na++ : UINT32_MAX;
-    }
-    size_t ns = 0;
-    for (size_t i = 0; i < m->nstreams; i++)
-        ns += msg_remapped(msg_map, nmsgs, m->streams[i].sdp_msg) != 0;
-    /* compact in place (an entry only moves down), then index */
-    for (size_t i = 0; i < m->nanns; i++) {
-        if (amap[i] == UINT32_MAX)
+        amap[i] = nn ? (uint32_t)na : UINT32_MAX;
+        if (!nn)
             continue;
-        m->anns[amap[i]] = m->anns[i];
-        m->anns[amap[i]].msg = msg_remapped(msg_map, nmsgs, m->anns[i].msg);
+        m->anns[na] = m->anns[i];
+        m->anns[na++].msg = nn;
     }
     m->nanns = na;
     size_t j = 0;
@@ -298,15 +318,15 @@ int sw_media_remap(sw_media *m, const uint64_t *msg_map, size_t nmsgs, size_t *s
             stream_map[i] = nn ? j : SIZE_MAX;
         if (!nn)
             continue;
-        sw_rtp_stream *s = &m->streams[j];
-        *s = m->streams[i];
+        sw_rtp_stream *st = &m->streams[j];
+        *st = m->streams[i];
         m->skeys[j] = m->skeys[i];
-        s->sdp_msg = nn;
-        s->ann = s->ann != UINT32_MAX ? amap[s->ann] : UINT32_MAX;
-        s->ann2 = s->ann2 != UINT32_MAX ? amap[s->ann2] : UINT32_MAX;
+        st->sdp_msg = nn;
+        st->ann = st->ann != UINT32_MAX ? amap[st->ann] : UINT32_MAX;
+        st->ann2 = st->ann2 != UINT32_MAX ? amap[st->ann2] : UINT32_MAX;
         j++;
     }
-    m->nstreams = ns;
+    m->nstreams = j;
     free(amap);
     free(m->ann_ix.s);
     free(m->st_ix.s);
@@ -315,26 +335,15 @@ int sw_media_remap(sw_media *m, const uint64_t *msg_map, size_t nmsgs, size_t *s
     m->st_ix = si;
     m->ssrc_ix = ssi;
     memset(m->flow_cache, 0, sizeof m->flow_cache);
-    /* the tables grow as entries go in; growing can fail only for memory
-     * that was there a moment ago (the old tables were as big) */
     for (size_t i = 0; i < m->nanns; i++)
-        if (table_put(m, &m->ann_ix, ann_hash(m, (uint32_t)i), (uint32_t)i, ann_hash))
-            return SW_ENOMEM;
+        table_put(m, &m->ann_ix, ann_hash(m, (uint32_t)i), (uint32_t)i, ann_hash);
     for (size_t i = 0; i < m->nstreams; i++) {
-        if (table_put(m, &m->st_ix, st_hash(m, (uint32_t)i), (uint32_t)i, st_hash))
-            return SW_ENOMEM;
+        table_put(m, &m->st_ix, st_hash(m, (uint32_t)i), (uint32_t)i, st_hash);
         uint64_t hs = ssrc_hash(m, (uint32_t)i);
-        if (table_find(m, &m->ssrc_ix, hs, ssrc_eq, &m->streams[i].ssrc) == UINT32_MAX &&
-            table_put(m, &m->ssrc_ix, hs, (uint32_t)i, ssrc_hash))
-            return SW_ENOMEM;
+        if (table_find(m, &m->ssrc_ix, hs, ssrc_eq, &m->streams[i].ssrc) == UINT32_MAX)
+            table_put(m, &m->ssrc_ix, hs, (uint32_t)i, ssrc_hash);
     }
     return 0;
-oom:
-    free(amap);
-    free(ai.s);
-    free(si.s);
-    free(ssi.s);
-    return SW_ENOMEM;
 }
 
 /* ---- announcements ------------------------------------------------------ */

@@ -90,8 +90,8 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
             fprintf(f, "%d", k->final_code);
         putc('\t', f);
         sw_tsv_field(f, sw_corr_call_reason(c, k));
-        fprintf(f, "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t", k->nmsgs, k->conversation + 1,
-                k->legs);
+        fprintf(f, "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t", k->nmsgs,
+                sw_corr_call_shown(c, k->conversation), k->legs);
         sw_tsv_field(f, sw_corr_call_id(c, k));
         putc('\n', f);
         return;
@@ -126,9 +126,9 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
         json_num_or_null(f, "pdd", v.pdd);
         json_num_or_null(f, "setup_time", v.setup);
         fprintf(f, ",\"conversation\":%" PRIu32 ",\"legs\":%" PRIu32 ",\"linked_to\":",
-                k->conversation + 1, k->legs);
+                sw_corr_call_shown(c, k->conversation), k->legs);
         if (k->link_prev != SW_NONE)
-            fprintf(f, "%" PRIu32 ",\"link\":\"%s\"", k->link_prev + 1,
+            fprintf(f, "%" PRIu32 ",\"link\":\"%s\"", sw_corr_call_shown(c, k->link_prev),
                     sw_link_how_name((sw_link_how)k->link_how));
         else
             fputs("null,\"link\":null", f);
@@ -157,9 +157,9 @@ void sw_render_call_line(FILE *f, const sw_render_opts *o, const sw_trace *t, co
     fprintf(f, "%-21s %-21s %-10s ", v.src, v.dst, state);
     sw_text_safe(f, sw_str_cstr(fin), false);
     fprintf(f, "%*s %5" PRIu32 " %5" PRIu32, (int)(22 - SW_MIN(strlen(fin), 22u)), "", k->nmsgs,
-            k->conversation + 1);
+            sw_corr_call_shown(c, k->conversation));
     if (k->link_prev != SW_NONE)
         fprintf(f, "  <- %s of #%" PRIu32, sw_link_how_name((sw_link_how)k->link_how),
-                k->link_prev + 1);
+                sw_corr_call_shown(c, k->link_prev));
     putc('\n', f);
 }

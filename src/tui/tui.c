@@ -499,7 +499,7 @@ static void draw_flow(tui *u)
         text raw = {0};
         char hdr[96];
         snprintf(hdr, sizeof hdr, "-- message #%llu (Enter: in full) ",
-                 (unsigned long long)u->msg_num[u->msel]);
+                 (unsigned long long)sw_trace_shown(u->t, u->msg_num[u->msel]));
         put_line(1 + fh, hdr, A_BOLD);
         raw_text(u, u->msg_num[u->msel], &raw);
         for (int y = 1; y < ph; y++)
@@ -801,7 +801,9 @@ static int model_replaced(tui *u)
         u->rows[r] = REMAP(u->rows[r]);
     if (u->call != SW_NONE) {
         u->call = REMAP(u->call);
-        if (u->call == SW_NONE && (u->screen == S_FLOW || u->screen == S_MSG)) {
+        bool shown = u->screen == S_FLOW || u->screen == S_MSG ||
+                     (u->screen == S_HELP && (u->back == S_FLOW || u->back == S_MSG));
+        if (u->call == SW_NONE && shown) {
             u->screen = S_LIST;
             snprintf(u->status, sizeof u->status,
                      " the call was evicted to keep within --max-memory");
@@ -964,7 +966,7 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
             } else if (ch == 'c') {
                 u.screen = S_COLS;
             } else if (ch == ' ' && u.nrows) {
-                size_t n = sw_corr_ncalls(c);
+                size_t n = sw_corr_ncalls(u.c);
                 if (u.mark_cap < n) {
                     bool *nm = realloc(u.mark, n * sizeof *nm);
                     if (nm) {
