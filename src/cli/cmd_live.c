@@ -557,30 +557,27 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
         mem_check(l);
         yield = l->want_switch; /* a new generation, between two packets */
     }
+    /* the message's call, and whether that call is over */
+    uint32_t call = sw_corr_msg_call(l->corr, number);
+    bool over = call != SW_NONE && sw_call_over(sw_corr_call(l->corr, call));
     if (l->split) {
-        uint32_t call = sw_corr_msg_call(l->corr, number);
-        const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
-        if (k && sw_call_over(k))
+        if (over)
             sw_split_over(l->split, call, m->ts_ns);
         sw_split_tick(l->split, m->ts_ns);
     }
     if (l->tui) {
         /* nothing printed: the interface draws the model */
     } else if (l->show_findings) {
-        uint32_t call = sw_corr_msg_call(l->corr, number);
-        const sw_call *k = call != SW_NONE ? sw_corr_call(l->corr, call) : NULL;
         if (!l->diag_last)
             l->diag_last = m->ts_ns;
-        if (k && sw_call_over(k) && !l->diag_due)
+        if (over && !l->diag_due)
             l->diag_due = m->ts_ns + DIAG_GRACE_NS;
         if ((l->diag_due && m->ts_ns >= l->diag_due) || m->ts_ns - l->diag_last >= DIAG_PERIOD_NS)
             findings_run(l, m->ts_ns, false);
         if (l->oom)
             return 1;
     } else if (l->show_calls) {
-        uint32_t call = sw_corr_msg_call(l->corr, number);
-        if (call != SW_NONE && sw_call_over(sw_corr_call(l->corr, call)) &&
-            !printed_mark(l, call)) {
+        if (over && !printed_mark(l, call)) {
             l->calls_printed++;
             sw_render_call_line(stdout, &l->ro, l->t, l->corr, call);
             fflush(stdout);
