@@ -170,6 +170,21 @@ void sw_buf_fini(sw_buf *b)
     sw_buf_init(b);
 }
 
+void *sw_grow_zeroed(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return p;
+    size_t nc = *cap ? *cap : (first ? first : 1);
+    while (nc < need)
+        nc *= 2;
+    char *np = realloc(p, nc * elem);
+    if (!np)
+        return NULL;
+    memset(np + *cap * elem, 0, (nc - *cap) * elem);
+    *cap = nc;
+    return np;
+}
+
 int sw_buf_reserve(sw_buf *b, size_t extra)
 {
     if (b->cap - b->len >= extra)

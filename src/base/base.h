@@ -108,6 +108,14 @@ void *sw_arena_calloc(sw_arena *a, size_t size);
 /* Copies len bytes into the arena; NULL on failure. */
 void *sw_arena_dup(sw_arena *a, const void *p, size_t len);
 
+/* ---- zero-filled arrays indexed by a number that grows --------------- */
+
+/* Array p of *cap elements of elem bytes, grown (doubling, from `first`)
+ * to hold at least `need`; the new elements are zero. Returns the array
+ * (p itself when it was big enough), or NULL when out of memory, p and *cap
+ * unchanged. */
+void *sw_grow_zeroed(void *p, size_t *cap, size_t need, size_t elem, size_t first);
+
 /* ---- growable byte buffer (owned, heap) ------------------------------ */
 
 typedef struct sw_buf {

@@ -297,19 +297,12 @@ static int sink(void *ud, uint64_t number, const sw_msg *m, const sw_sip_msg *si
  * when there is no memory for the flag. */
 static bool printed_mark(lctx *l, uint32_t i)
 {
-    if (i >= l->printed_cap) {
-        size_t nc = l->printed_cap ? l->printed_cap * 2 : 1024;
-        while (nc <= i)
-            nc *= 2;
-        bool *np = realloc(l->printed, nc * sizeof *np);
-        if (!np) {
-            l->oom = 1;
-            return true;
-        }
-        memset(np + l->printed_cap, 0, (nc - l->printed_cap) * sizeof *np);
-        l->printed = np;
-        l->printed_cap = nc;
+    bool *np = sw_grow_zeroed(l->printed, &l->printed_cap, (size_t)i + 1, sizeof *np, 1024);
+    if (!np) {
+        l->oom = 1;
+        return true;
     }
+    l->printed = np;
     bool was = l->printed[i];
     l->printed[i] = true;
     return was;

@@ -85,17 +85,10 @@ static call_buf *buf_of(sw_split *s, uint32_t call)
 {
     if (call == SW_NONE)
         return NULL;
-    if (call >= s->ncalls) {
-        size_t nn = s->ncalls ? s->ncalls : 256;
-        while (nn <= call)
-            nn *= 2;
-        call_buf *nb = realloc(s->calls, nn * sizeof *nb);
-        if (!nb)
-            return NULL;
-        memset(nb + s->ncalls, 0, (nn - s->ncalls) * sizeof *nb);
-        s->calls = nb;
-        s->ncalls = nn;
-    }
+    call_buf *nb = sw_grow_zeroed(s->calls, &s->ncalls, (size_t)call + 1, sizeof *nb, 256);
+    if (!nb)
+        return NULL;
+    s->calls = nb;
     return &s->calls[call];
 }
 

@@ -56,17 +56,10 @@ int sw_audio_codec(uint8_t pt, const char *codec_name)
 
 static int reserve(sw_audio_track *t, size_t need)
 {
-    if (need <= t->cap)
-        return 0;
-    size_t nc = t->cap ? t->cap : SW_AUDIO_RATE;
-    while (nc < need)
-        nc *= 2;
-    int16_t *ns = realloc(t->s, nc * sizeof *ns);
+    int16_t *ns = sw_grow_zeroed(t->s, &t->cap, need, sizeof *ns, SW_AUDIO_RATE);
     if (!ns)
         return SW_ENOMEM;
-    memset(ns + t->cap, 0, (nc - t->cap) * sizeof *ns);
     t->s = ns;
-    t->cap = nc;
     return 0;
 }
 

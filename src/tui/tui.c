@@ -966,15 +966,9 @@ int sw_tui_run(const sw_trace *t, const sw_corr *c, const sw_tui_opts *o)
             } else if (ch == 'c') {
                 u.screen = S_COLS;
             } else if (ch == ' ' && u.nrows) {
-                size_t n = sw_corr_ncalls(u.c);
-                if (u.mark_cap < n) {
-                    bool *nm = realloc(u.mark, n * sizeof *nm);
-                    if (nm) {
-                        memset(nm + u.mark_cap, 0, (n - u.mark_cap) * sizeof *nm);
-                        u.mark = nm;
-                        u.mark_cap = n;
-                    }
-                }
+                bool *nm = sw_grow_zeroed(u.mark, &u.mark_cap, sw_corr_ncalls(u.c), sizeof *nm, 1);
+                if (nm)
+                    u.mark = nm;
                 if (u.rows[u.sel] < u.mark_cap) {
                     uint32_t i = u.rows[u.sel];
                     u.mark[i] = !u.mark[i];

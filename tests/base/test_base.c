@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "base/base.h"
@@ -387,6 +388,29 @@ static void test_siphash_ci(void **state)
     }
 }
 
+/* sw_grow_zeroed: doubles from `first` to hold `need`, new elements zero,
+ * the array untouched when it is big enough. */
+static void test_grow_zeroed(void **state)
+{
+    (void)state;
+    size_t cap = 0;
+    uint32_t *a = sw_grow_zeroed(NULL, &cap, 3, sizeof *a, 2);
+    assert_non_null(a);
+    assert_int_equal(cap, 4);
+    for (size_t i = 0; i < cap; i++)
+        assert_int_equal(a[i], 0);
+    a[3] = 7;
+    assert_ptr_equal(sw_grow_zeroed(a, &cap, 4, sizeof *a, 2), a);
+    assert_int_equal(cap, 4);
+    a = sw_grow_zeroed(a, &cap, 9, sizeof *a, 2);
+    assert_non_null(a);
+    assert_int_equal(cap, 16);
+    assert_int_equal(a[3], 7);
+    for (size_t i = 4; i < cap; i++)
+        assert_int_equal(a[i], 0);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_siphash_vectors),
         cmocka_unit_test(test_siphash_key),
         cmocka_unit_test(test_siphash_ci),
+        cmocka_unit_test(test_grow_zeroed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
